@@ -1,0 +1,10 @@
+# bench.mk: `make bench` runs every benchmark and prints ratios measured in one run.
+BENCH_GC_FULL := $(BUILD)/bench/gc_full
+
+$(BENCH_GC_FULL): bench/gc_full/model_full.c bench/gc_full/lcg.h $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB)
+
+.PHONY: bench
+bench: $(BENCH_GC_FULL)
+	BENCH_GC_FULL_BIN=$(BENCH_GC_FULL) PYTHON=$(PYTHON) bench/gc_full/run.sh

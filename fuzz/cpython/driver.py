@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""pymemref CPython driver: run traces (spec/trace.md) in this interpreter.
+
+usage: driver.py [--json] [--frozen-base] TRACE...
+
+Prints the observable events of each trace, `LINE: EVENT` (or JSON Lines
+with --json); with several traces, each block starts with `== FILE` (with
+--json: {"file":"FILE"}).  --frozen-base also reports on stderr how many
+objects the driver froze before each trace (they come back into the old
+generation on `unfreeze`).  A bad trace: `FILE:LINE: error: MESSAGE` on
+stderr, exit status 2, nothing on stdout.  Standard library only.
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from trace_parse import TraceError, parse  # noqa: E402
+import trace_exec  # noqa: E402
+
+
+def main(argv):
+    json_mode = False
+    frozen = False
+    files = []
+    for a in argv:
+        if a == "--json":
+            json_mode = True
+        elif a == "--frozen-base":
+            frozen = True
+        elif a in ("-h", "--help"):
+            sys.stdout.write(__doc__.split("\n\n", 1)[1])
+            return 0
+        elif a.startswith("--") and a != "--":
+            sys.stderr.write("driver.py: unknown option %s\n" % a)
+            return 2
+        else:
+            files.append(a)
+    if not files:
+        sys.stderr.write("usage: driver.py [--json] [--frozen-base] TRACE...\n")
+        return 2
+    traces = []
+    for f in files:
+        try:
+            with open(f, "rb") as fh:
+                data = fh.read()
+        except OSError as e:
+            sys.stderr.write("%s:0: error: cannot read: %s\n" % (f, e.strerror))
+            return 2
+        try:
+            traces.append(parse(f, data))
+        except TraceError as e:
+            sys.stderr.write("%s:%d: error: %s\n" % (f, e.line, e.message))
+            return 2
+    fmt = trace_exec.format_json if json_mode else trace_exec.format_text
+    out = []
+    for t in traces:
+        info = {}
+        try:
+            events = trace_exec.run(t, info)
+        except TraceError as e:
+            sys.stderr.write("%s:%d: error: %s\n" % (t.path, e.line, e.message))
+            return 2
+        if frozen:
+            sys.stderr.write("%s: frozen_base %d\n" % (t.path, info["frozen_base"]))
+        if len(traces) > 1:
+            out.append('{"file":%s}' % _json_str(t.path) if json_mode
+                       else "== %s" % t.path)
+        out.extend(fmt(ev) for ev in events)
+    sys.stdout.write("".join(s + "\n" for s in out))
+    return 0
+
+
+def _json_str(s):
+    import json
+    return json.dumps(s)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,281 @@
+"""Run a parsed trace in the running interpreter and decode its events.
+
+run(trace) -> list of (line, event, fields); raises TraceError on a dynamic
+error.  The interpreter is brought into the spec's initial state (spec/trace.md,
+"Initial state") and restored afterwards, so many traces can run in one
+process.
+"""
+
+import gc
+import sys
+import weakref
+from array import array
+
+import trace_gen as tg
+from trace_parse import TraceError
+
+try:
+    import _testcapi
+except ImportError:          # e.g. Pyodide: no legacy finalizers there
+    _testcapi = None
+
+STARTUP_THRESHOLD = gc.get_threshold()
+STATS_KEYS = ("collections", "collected", "uncollectable")
+
+
+class Unbound(Exception):
+    def __init__(self, index):
+        Exception.__init__(self, index)
+        self.index = index
+
+
+def _nop():
+    pass
+
+
+def _stats9():
+    return [d[k] for d in gc.get_stats() for k in STATS_KEYS]
+
+
+def _globals(trace):
+    E = array("q")
+    g = {"__name__": "pymemref_trace", "__builtins__": __builtins__,
+         "E": E, "A": E.append, "ID": id, "R": [None] * len(trace.names),
+         "GARB": gc.garbage, "NOP": _nop, "Unbound": Unbound,
+         "ref": weakref.ref, "GRC": sys.getrefcount, "LIST": list,
+         "DICT": dict, "AT": 1 << 40,
+         "COLLECT": gc.collect, "SETTH": gc.set_threshold,
+         "ENABLE": gc.enable, "DISABLE": gc.disable,
+         "SETDEBUG": gc.set_debug, "FREEZE": gc.freeze,
+         "UNFREEZE": gc.unfreeze, "GCLEAR": gc.garbage.clear,
+         "GETCOUNT": gc.get_count, "GETTH": gc.get_threshold,
+         "GETSTATS": gc.get_stats, "FREEZECOUNT": gc.get_freeze_count,
+         "ISTRACKED": gc.is_tracked, "ISFINALIZED": gc.is_finalized}
+    exec(compile(tg.prelude(), "<pymemref prelude>", "exec"), g)
+    return g
+
+
+def _build_classes(trace, g):
+    for c in trace.classes:
+        if c.kind != "instance":
+            continue
+        slots = tuple(tg.slot(k) for k in range(c.slots))
+        ns = {"__slots__": slots + (("__weakref__",) if c.weakref else ())}
+        legacy = c.action is not None and c.action[0] == "legacy"
+        if legacy:
+            if _testcapi is None or not hasattr(_testcapi, "with_tp_del"):
+                raise TraceError(c.line, "del=legacy needs _testcapi.with_tp_del,"
+                                 " which this interpreter lacks")
+            ns["__tp_del__"] = g["TDGet"]()
+        elif c.action is not None:
+            ns["__del__"] = g[tg.del_func(c)]
+        cls = type(c.name, (), ns)
+        if legacy:
+            _testcapi.with_tp_del(cls)
+        g[tg.class_var(c)] = cls
+
+
+_RC_BASE = []
+
+
+def weakref_refcount_base():
+    """sys.getrefcount of a new weak reference held by one local, measured
+    with code of the same shape as the generated code."""
+    if not _RC_BASE:
+        class X:
+            __slots__ = ("__weakref__",)
+        g = {"ref": weakref.ref, "GRC": sys.getrefcount, "X": X}
+        exec("def f():\n    x = X()\n    t = ref(x)\n    return GRC(t)\n", g)
+        _RC_BASE.append(g["f"]())
+    return _RC_BASE[0]
+
+
+def _go(main, E):
+    """Initial state, then the trace.  Nothing is allocated between the
+    freeze and the trace's first operation."""
+    gc.collect()
+    s0 = _stats9()
+    gc.freeze()
+    r = gc.collect()
+    fc0 = gc.get_freeze_count()
+    err = None
+    try:
+        main()
+    except BaseException as e:     # decoded below
+        err = e
+    n = len(E)
+    return s0, r, fc0, n, err
+
+
+def _break(obj):
+    """Drop the references of an object left in gc.garbage (a legacy cycle
+    would otherwise come back at every collection)."""
+    if isinstance(obj, (list, dict)):
+        obj.clear()
+        return
+    for name in getattr(type(obj), "__slots__", ()):
+        if name != "__weakref__":
+            try:
+                delattr(obj, name)
+            except AttributeError:
+                pass
+
+
+def _restore(g):
+    R = g["R"]
+    gc.set_debug(0)
+    gc.unfreeze()
+    for _ in range(100):
+        for i in range(len(R)):
+            R[i] = None
+        gc.collect()
+        if not gc.garbage and not any(x is not None for x in R):
+            break
+        garb = list(gc.garbage)
+        gc.garbage.clear()
+        for obj in garb:
+            _break(obj)
+        del garb
+    gc.set_threshold(*STARTUP_THRESHOLD)
+    gc.set_debug(0)
+    gc.enable()
+
+
+def run(trace, info=None):
+    """Run TRACE; return its observable events as (line, event, fields)."""
+    base = weakref_refcount_base()
+    g = _globals(trace)
+    src = tg.trace_source(trace)
+    exec(compile(src, "<trace %s>" % trace.path, "exec"), g)
+    _build_classes(trace, g)
+    unraisable = []
+    old_hook = sys.unraisablehook
+    sys.unraisablehook = lambda u: unraisable.append((len(g["E"]), u.exc_value))
+    gc.set_threshold(*STARTUP_THRESHOLD)
+    gc.set_debug(0)
+    gc.enable()
+    try:
+        s0, r, fc0, n, err = _go(g["MAIN"], g["E"])
+    finally:
+        sys.unraisablehook = old_hook
+        _restore(g)
+    E = g["E"]
+    if info is not None:
+        info["frozen_base"] = fc0
+    if err is not None:
+        raise _dynamic_error(trace, E, n, err)
+    if unraisable:
+        pos, exc = unraisable[0]
+        raise TraceError(_line_at(E, pos), "exception in a finalizer: %r" % exc)
+    s0 = list(s0)
+    s0[6] += 1          # the driver's own collection after the freeze
+    s0[7] += r
+    return decode(trace, E, n, s0, fc0, base)
+
+
+def _line_at(E, pos):
+    for i in range(pos - 1, -1, -1):
+        if E[i] < 0:
+            return -E[i]
+    return 0
+
+
+def _dynamic_error(trace, E, n, err):
+    line = _line_at(E, n)
+    op = trace.by_line.get(line)
+    if isinstance(err, Unbound):
+        return TraceError(line, "'%s' is unbound" % trace.names[err.index])
+    if op is not None and op.kind == "set":
+        R_obj = type(err).__name__
+        return TraceError(line, "set %s.%d failed (%s: %s)" % (
+            trace.names[op.name], op.slot, R_obj, err))
+    if op is not None and op.kind == "weakref":
+        if op.value is None:
+            return TraceError(line, "weakref needs an object, got _")
+        return TraceError(line, "weakref to an object whose class was not "
+                          "declared with weakref (%s)" % err)
+    return TraceError(line, "%s: %s" % (type(err).__name__, err))
+
+
+def decode(trace, E, n, s0, fc0, rc_base):
+    """Turn the records in E[:n] into events (layout: trace_gen tags)."""
+    events = []
+    ids = {}
+    num = 0
+    line = 0
+    i = 0
+    while i < n:
+        v = E[i]
+        i += 1
+        if v < 0:
+            line = -v
+            continue
+        if v == tg.NEW:
+            num += 1
+            ids[E[i]] = num
+            i += 1
+        elif v == tg.WEAKREF:
+            if E[i + 1] == rc_base:      # new; otherwise the basic ref reused
+                num += 1
+                ids[E[i]] = num
+            i += 2
+        elif v in (tg.DEL, tg.TPDEL, tg.CALLBACK):
+            name = {tg.DEL: "del", tg.TPDEL: "tp_del", tg.CALLBACK: "callback"}[v]
+            events.append((line, name, {"obj": ids.get(E[i], 0)}))
+            i += 1
+        elif v == tg.COLLECTED:
+            events.append((line, "collected",
+                           {"generation": E[i], "result": E[i + 1]}))
+            i += 2
+        elif v in (tg.COUNT, tg.THRESHOLD):
+            key = "counts" if v == tg.COUNT else "thresholds"
+            name = "count" if v == tg.COUNT else "threshold"
+            events.append((line, name, {key: list(E[i:i + 3])}))
+            i += 3
+        elif v == tg.STATS:
+            st = [E[i + k] - s0[k] for k in range(9)]
+            events.append((line, "stats", {"stats": st}))
+            i += 9
+        elif v == tg.FREEZE_COUNT:
+            events.append((line, "freeze_count", {"result": E[i] - fc0}))
+            i += 1
+        elif v == tg.GARBAGE:
+            k = E[i]
+            objs = [ids.get(E[i + 1 + j], 0) for j in range(k)]
+            events.append((line, "garbage", {"objs": objs}))
+            i += 1 + k
+        elif v in (tg.TRACKED, tg.FINALIZED, tg.REFCOUNT):
+            name = {tg.TRACKED: "tracked", tg.FINALIZED: "finalized",
+                    tg.REFCOUNT: "refcount"}[v]
+            op = trace.by_line[line]
+            events.append((line, name, {"name": trace.names[op.name],
+                                        "result": E[i]}))
+            i += 1
+        else:
+            raise AssertionError("bad record %d at %d" % (v, i - 1))
+    return events
+
+
+def format_text(ev):
+    line, name, f = ev
+    if name in ("del", "tp_del", "callback"):
+        rest = "o%d" % f["obj"]
+    elif name == "collected":
+        rest = "%d %d" % (f["generation"], f["result"])
+    elif name in ("count", "threshold", "stats"):
+        rest = " ".join(str(x) for x in next(iter(f.values())))
+    elif name == "freeze_count":
+        rest = str(f["result"])
+    elif name == "garbage":
+        rest = " ".join("o%d" % o for o in f["objs"])
+    else:
+        rest = "%s %d" % (f["name"], f["result"])
+    return ("%d: %s %s" % (line, name, rest)).rstrip()
+
+
+def format_json(ev):
+    import json
+    line, name, f = ev
+    d = {"line": line, "event": name}
+    d.update(f)
+    return json.dumps(d, separators=(",", ":"))

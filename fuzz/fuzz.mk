@@ -1,0 +1,1 @@
+# fuzz.mk: filled in by its owner

@@ -1,0 +1,274 @@
+/* pymemref.c: the command.  `run` prints a trace's events, `explain` walks
+ * through each collection, `dot` draws the object graph.  Output is built in
+ * memory and written only once the whole command has succeeded. */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage_text[] =
+    "usage: pymemref run [--profile V] [--observable] [--json] [--frozen-base N] TRACE\n"
+    "       pymemref explain [--profile V] [--frozen-base N] TRACE\n"
+    "       pymemref dot [--profile V] [--frozen-base N] --at N TRACE\n"
+    "       pymemref --help | --version\n";
+
+static const char help_text[] =
+    "\n"
+    "Execute a trace (spec/trace.md) on the reference model of CPython's memory\n"
+    "management.\n"
+    "\n"
+    "  run        print the events, one `LINE: EVENT` per line\n"
+    "  explain    show what each garbage collection did, phase by phase\n"
+    "  dot        Graphviz source of the object graph after operation N\n"
+    "             (operations are the non-blank, non-comment lines, from 1)\n"
+    "\n"
+    "  --profile V       CPython version to model (default: %s; known:%s)\n"
+    "  --observable      only the events a Python program can see\n"
+    "  --json            JSON Lines instead of text\n"
+    "  --frozen-base N   objects the driver froze before the trace\n"
+    "  --help, --version\n";
+
+typedef enum { CMD_RUN, CMD_EXPLAIN, CMD_DOT } command;
+
+typedef struct args {
+    command cmd;
+    const char *profile;
+    bool observable, json, have_at;
+    int64_t frozen_base;
+    int32_t at;
+    const char *path;
+} args;
+
+static int usage_error(const char *fmt, const char *what)
+{
+    fprintf(stderr, "pymemref: ");
+    fprintf(stderr, fmt, what);
+    fprintf(stderr, "\n%s", usage_text);
+    return 2;
+}
+
+/* A decimal number 0..MAX. */
+static bool parse_count(const char *s, int64_t max, int64_t *out)
+{
+    if (!*s)
+        return false;
+    int64_t v = 0;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return false;
+        if (v > (max - (*s - '0')) / 10)
+            return false;
+        v = v * 10 + (*s - '0');
+    }
+    *out = v;
+    return true;
+}
+
+static void print_help(void)
+{
+    char known[128] = "";
+    for (const pm_profile *const *p = pm_profiles(); *p; p++) {
+        size_t n = strlen(known);
+        snprintf(known + n, sizeof known - n, " %s", (*p)->name);
+    }
+    printf("%s", usage_text);
+    printf(help_text, pm_profile_default_name(), known);
+}
+
+/* Returns -1 to go on, or the exit status. */
+static int parse_args(int argc, char **argv, args *a)
+{
+    if (argc < 2)
+        return usage_error("%s", "no command given");
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        print_help();
+        return 0;
+    }
+    if (!strcmp(cmd, "--version")) {
+        printf("pymemref %s\n", PYMEMREF_VERSION);
+        return 0;
+    }
+    if (!strcmp(cmd, "run"))
+        a->cmd = CMD_RUN;
+    else if (!strcmp(cmd, "explain"))
+        a->cmd = CMD_EXPLAIN;
+    else if (!strcmp(cmd, "dot"))
+        a->cmd = CMD_DOT;
+    else
+        return usage_error("unknown command `%s`", cmd);
+
+    bool only_files = false;
+    for (int i = 2; i < argc; i++) {
+        const char *s = argv[i];
+        if (only_files || s[0] != '-' || !strcmp(s, "-")) {
+            if (a->path)
+                return usage_error("more than one trace given (`%s`)", s);
+            a->path = s;
+            continue;
+        }
+        if (!strcmp(s, "--")) {
+            only_files = true;
+            continue;
+        }
+        if (!strcmp(s, "--help") || !strcmp(s, "-h")) {
+            print_help();
+            return 0;
+        }
+        /* Options with a value: "--opt V" or "--opt=V". */
+        const char *names[] = { "--profile", "--frozen-base", "--at" };
+        const char *val = NULL;
+        int k;
+        for (k = 0; k < 3; k++) {
+            size_t n = strlen(names[k]);
+            if (!strncmp(s, names[k], n) && (s[n] == '\0' || s[n] == '=')) {
+                if (s[n] == '=')
+                    val = s + n + 1;
+                else if (i + 1 < argc)
+                    val = argv[++i];
+                else
+                    return usage_error("`%s` needs a value", names[k]);
+                break;
+            }
+        }
+        int64_t v;
+        if (k == 0) {
+            a->profile = val;
+        } else if (k == 1) {
+            if (!parse_count(val, INT64_MAX, &v))
+                return usage_error("`--frozen-base` needs a number, got `%s`", val);
+            a->frozen_base = v;
+        } else if (k == 2 && a->cmd == CMD_DOT) {
+            if (!parse_count(val, INT32_MAX, &v))
+                return usage_error("`--at` needs an operation number, got `%s`", val);
+            a->at = (int32_t)v;
+            a->have_at = true;
+        } else if (!strcmp(s, "--observable") && a->cmd == CMD_RUN) {
+            a->observable = true;
+        } else if (!strcmp(s, "--json") && a->cmd == CMD_RUN) {
+            a->json = true;
+        } else {
+            return usage_error("unknown option `%s`", s);
+        }
+    }
+    if (!a->path)
+        return usage_error("%s", "no trace file given");
+    if (a->cmd == CMD_DOT && !a->have_at)
+        return usage_error("%s", "`dot` needs `--at N`");
+    return -1;
+}
+
+/* Read PATH wholly into memory. */
+static int read_file(const char *path, char **text, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "pymemref: cannot open %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        n += fread(buf + n, 1, cap - n, f);
+        if (n < cap)
+            break;
+        char *nb = cap <= SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
+        if (!nb) {
+            free(buf);
+            buf = NULL;
+        }
+        buf = nb;
+        cap *= 2;
+    }
+    int err = ferror(f) ? errno : 0;
+    fclose(f);
+    if (!buf) {
+        fprintf(stderr, "pymemref: cannot read %s: out of memory\n", path);
+        return -1;
+    }
+    if (err) {
+        fprintf(stderr, "pymemref: cannot read %s: %s\n", path, strerror(err));
+        free(buf);
+        return -1;
+    }
+    *text = buf;
+    *len = n;
+    return 0;
+}
+
+static int cmd_run(const cli_input *in, const args *a, pm_buf *out)
+{
+    pm_model *m = pm_model_new(in->profile, &in->options);
+    if (!m) {
+        fprintf(stderr, "pymemref: out of memory\n");
+        return -1;
+    }
+    pm_diag d;
+    int rc = pm_model_run(m, &in->trace, &d);
+    if (rc) {
+        cli_report(in, &d);
+    } else {
+        int32_t n = pm_model_event_count(m);
+        for (int32_t i = 0; i < n; i++) {
+            const pm_event *e = pm_model_event(m, i);
+            if (!a->observable || pm_event_observable(e->kind))
+                pm_format_event(out, m, &in->trace, e, a->json);
+        }
+    }
+    pm_model_free(m);
+    return rc;
+}
+
+static int dispatch(const args *a, cli_input *in, pm_buf *out)
+{
+    const char *pname = a->profile ? a->profile : pm_profile_default_name();
+    in->profile = pm_profile_find(pname);
+    if (!in->profile) {
+        fprintf(stderr, "pymemref: unknown profile `%s` (known:", pname);
+        for (const pm_profile *const *p = pm_profiles(); *p; p++)
+            fprintf(stderr, " %s", (*p)->name);
+        fprintf(stderr, ")\n");
+        return -1;
+    }
+    in->path = a->path;
+    in->options.frozen_base = a->frozen_base;
+    if (read_file(a->path, &in->text, &in->len))
+        return -1;
+    pm_diag d;
+    if (pm_trace_parse(a->path, in->text, in->len, &in->trace, &d)) {
+        cli_report(in, &d);
+        return -1;
+    }
+    switch (a->cmd) {
+    case CMD_RUN: return cmd_run(in, a, out);
+    case CMD_EXPLAIN: return cli_explain(in, out);
+    case CMD_DOT: return cli_dot(in, a->at, out);
+    }
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    args a = { 0 };
+    int status = parse_args(argc, argv, &a);
+    if (status >= 0)
+        return status;
+    cli_input in = { 0 };
+    pm_buf out = { 0 };
+    int rc = dispatch(&a, &in, &out);
+    if (rc == 0 && out.oom) {
+        fprintf(stderr, "pymemref: out of memory\n");
+        rc = -1;
+    }
+    if (rc == 0 && ((out.len && fwrite(out.data, 1, out.len, stdout) != out.len) ||
+                    fflush(stdout) != 0)) {
+        fprintf(stderr, "pymemref: cannot write the output: %s\n", strerror(errno));
+        rc = -1;
+    }
+    pm_buf_free(&out);
+    pm_trace_free(&in.trace);
+    free(in.text);
+    return rc ? 2 : 0;
+}

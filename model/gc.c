@@ -1,0 +1,348 @@
+/* gc.c: CPython 3.11's generational cycle collector (Modules/gcmodule.c).
+ *
+ * Each function models the gcmodule.c function of the same name; the list
+ * operations keep CPython's order exactly, because the order of the
+ * unreachable list is the order in which finalizers run and garbage is
+ * cleared. */
+#include "heap.h"
+
+static void observe(pm_model *m, pm_phase phase, int generation)
+{
+    if (m->observer)
+        m->observer(m->observer_ctx, m, phase, generation);
+}
+
+/* tp_traverse of each kind visits, in order: instance slots first to last
+ * (subtype_traverse via traverse_slots), list and tuple items last to first
+ * (list_traverse, tupletraverse), dict values in insertion order
+ * (dict_traverse), and for a weak reference only its callback, which lies
+ * outside the model (gc_traverse in Objects/weakrefobject.c).  The visitors
+ * below loop over pm_traverse_item (heap.h). */
+
+/* gc_refs := ob_refcnt, and mark as collecting. */
+static void update_refs(pm_model *m, int32_t containers)
+{
+    for (int32_t o = m->objs[containers].gc_next; o != containers; o = m->objs[o].gc_next) {
+        m->objs[o].gc_refs = m->objs[o].refcnt;
+        m->objs[o].collecting = true;
+    }
+}
+
+/* Subtract the references that come from inside the set (visit_decref). */
+static void subtract_refs(pm_model *m, int32_t containers)
+{
+    for (int32_t o = m->objs[containers].gc_next; o != containers; o = m->objs[o].gc_next) {
+        int32_t n = pm_traverse_count(m, o);
+        for (int32_t k = 0; k < n; k++) {
+            int32_t v = pm_traverse_item(m, o, k);
+            if (v >= 0 && m->objs[v].collecting)
+                m->objs[v].gc_refs--;
+        }
+    }
+}
+
+static void visit_reachable(pm_model *m, int32_t v, int32_t young)
+{
+    if (v < 0 || !m->objs[v].collecting)
+        return;
+    pm_obj *p = &m->objs[v];
+    if (p->unreachable) {
+        /* tentatively unreachable, reached after all: back to young's tail */
+        p->unreachable = false;
+        gc_list_move(m, v, young);
+        p->gc_refs = 1;
+    } else if (p->gc_refs == 0) {
+        p->gc_refs = 1;
+    }
+}
+
+/* Scan YOUNG in order; objects with gc_refs 0 move to UNREACHABLE unless a
+ * later traversal reaches them, which puts them back at young's tail. */
+static void move_unreachable(pm_model *m, int32_t young, int32_t unreachable)
+{
+    int32_t o = m->objs[young].gc_next;
+    while (o != young) {
+        if (m->objs[o].gc_refs > 0) {
+            int32_t n = pm_traverse_count(m, o);
+            for (int32_t k = 0; k < n; k++)
+                visit_reachable(m, pm_traverse_item(m, o, k), young);
+            m->objs[o].collecting = false;
+            o = m->objs[o].gc_next;
+        } else {
+            int32_t next = m->objs[o].gc_next;
+            gc_list_move(m, o, unreachable);
+            m->objs[o].unreachable = true;
+            o = next;
+        }
+    }
+}
+
+static void deduce_unreachable(pm_model *m, int32_t base, int32_t unreachable, int gen)
+{
+    update_refs(m, base);
+    observe(m, PM_PHASE_UPDATE_REFS, gen);
+    subtract_refs(m, base);
+    observe(m, PM_PHASE_SUBTRACT_REFS, gen);
+    gc_list_init(m, unreachable);
+    move_unreachable(m, base, unreachable);
+}
+
+/* _PyTuple_MaybeUntrack over the survivors. */
+static void untrack_tuples(pm_model *m, int32_t head)
+{
+    int32_t o = m->objs[head].gc_next;
+    while (o != head) {
+        int32_t next = m->objs[o].gc_next;
+        if (pm_obj_kind(m, o) == PM_KIND_TUPLE && m->objs[o].label != PM_LABEL_HEAD) {
+            bool untrack = true;
+            for (int32_t k = 0; k < m->objs[o].nslots && untrack; k++) {
+                int32_t v = pm_slot_get(m, o, k);
+                untrack = v != PM_C_NULL && !pm_may_be_tracked(m, v);
+            }
+            if (untrack)
+                pm_untrack(m, o);
+        }
+        o = next;
+    }
+}
+
+/* _PyDict_MaybeUntrack over the survivors of a full collection. */
+static void untrack_dicts(pm_model *m, int32_t head)
+{
+    int32_t o = m->objs[head].gc_next;
+    while (o != head) {
+        int32_t next = m->objs[o].gc_next;
+        if (pm_obj_kind(m, o) == PM_KIND_DICT && m->objs[o].label == PM_LABEL_NONE) {
+            bool untrack = true;
+            for (int32_t k = 0; k < m->objs[o].nslots && untrack; k++)
+                untrack = !pm_may_be_tracked(m, pm_slot_get(m, o, k));
+            if (untrack)
+                pm_untrack(m, o);
+        }
+        o = next;
+    }
+}
+
+static bool has_legacy_finalizer(const pm_model *m, int32_t o)
+{
+    return pm_cls(m, o)->del == PM_DEL_LEGACY;
+}
+
+static void move_legacy_finalizers(pm_model *m, int32_t unreachable, int32_t finalizers)
+{
+    int32_t o = m->objs[unreachable].gc_next;
+    while (o != unreachable) {
+        int32_t next = m->objs[o].gc_next;
+        m->objs[o].unreachable = false;
+        if (has_legacy_finalizer(m, o)) {
+            m->objs[o].collecting = false;
+            gc_list_move(m, o, finalizers);
+        }
+        o = next;
+    }
+}
+
+/* What legacy finalizers reach is uncollectable too (visit_move); the list
+ * grows while it is scanned. */
+static void move_legacy_finalizer_reachable(pm_model *m, int32_t finalizers)
+{
+    for (int32_t o = m->objs[finalizers].gc_next; o != finalizers; o = m->objs[o].gc_next) {
+        int32_t n = pm_traverse_count(m, o);
+        for (int32_t k = 0; k < n; k++) {
+            int32_t v = pm_traverse_item(m, o, k);
+            if (v >= 0 && m->objs[v].collecting) {
+                gc_list_move(m, v, finalizers);
+                m->objs[v].collecting = false;
+            }
+        }
+    }
+}
+
+/* Clear every weak reference to an unreachable object; call the callbacks
+ * of those weak references that are not garbage themselves, then move them
+ * to OLD.  Returns how many of those weak references the callbacks freed. */
+static int64_t handle_weakrefs(pm_model *m, int32_t unreachable, int32_t old)
+{
+    int32_t wrcb_to_call = pm_scratch_head(m);
+    int64_t num_freed = 0;
+    for (int32_t o = m->objs[unreachable].gc_next; o != unreachable;) {
+        int32_t next = m->objs[o].gc_next;
+        if (pm_obj_kind(m, o) == PM_KIND_WEAKREF)
+            pm_weakref_clear_ref(m, o);
+        if (pm_obj_kind(m, o) == PM_KIND_INSTANCE && pm_cls(m, o)->weakrefable) {
+            int32_t wr;
+            while ((wr = m->objs[o].wr_list) >= 0) {
+                pm_weakref_clear_ref(m, wr);
+                if (!m->objs[wr].has_callback || m->objs[wr].collecting)
+                    continue;
+                pm_incref(m, wr);
+                gc_list_move(m, wr, wrcb_to_call);
+            }
+        }
+        o = next;
+    }
+    while (!gc_list_is_empty(m, wrcb_to_call) && !m->failed) {
+        int32_t wr = m->objs[wrcb_to_call].gc_next;
+        pm_emit(m, PM_EV_CALLBACK, wr);
+        pm_decref(m, wr);
+        if (m->objs[wrcb_to_call].gc_next == wr)
+            gc_list_move(m, wr, old);
+        else
+            num_freed++;
+    }
+    pm_scratch_release(m, 1);
+    return num_freed;
+}
+
+/* Run tp_finalize once per object, in list order. */
+static void finalize_garbage(pm_model *m, int32_t collectable)
+{
+    int32_t seen = pm_scratch_head(m);
+    while (!gc_list_is_empty(m, collectable) && !m->failed) {
+        int32_t o = m->objs[collectable].gc_next;
+        gc_list_move(m, o, seen);
+        const pm_class *c = pm_cls(m, o);
+        if (!m->objs[o].finalized && c->del != PM_DEL_NONE && c->del != PM_DEL_LEGACY)
+            pm_run_finalizer(m, o);
+    }
+    gc_list_merge(m, seen, collectable);
+    pm_scratch_release(m, 1);
+}
+
+/* What the finalizers made reachable again goes to OLD; the rest stays. */
+static void handle_resurrected_objects(pm_model *m, int32_t unreachable,
+                                       int32_t still_unreachable, int32_t old, int gen)
+{
+    for (int32_t o = m->objs[unreachable].gc_next; o != unreachable; o = m->objs[o].gc_next)
+        m->objs[o].collecting = false;
+    deduce_unreachable(m, unreachable, still_unreachable, gen);
+    for (int32_t o = m->objs[still_unreachable].gc_next; o != still_unreachable;
+         o = m->objs[o].gc_next)
+        m->objs[o].unreachable = false;
+    gc_list_merge(m, unreachable, old);
+}
+
+/* tp_clear in list order (or gc.garbage under DEBUG_SAVEALL); what survives
+ * its clearing moves to OLD. */
+static void delete_garbage(pm_model *m, int32_t collectable, int32_t old)
+{
+    while (!gc_list_is_empty(m, collectable) && !m->failed) {
+        int32_t o = m->objs[collectable].gc_next;
+        if (m->saveall) {
+            pm_list_append(m, m->garbage, o);
+        } else {
+            pm_incref(m, o);
+            pm_tp_clear(m, o);
+            pm_decref(m, o);
+        }
+        if (m->objs[collectable].gc_next == o) {
+            m->objs[o].collecting = false;
+            gc_list_move(m, o, old);
+        }
+    }
+}
+
+static void handle_legacy_finalizers(pm_model *m, int32_t finalizers, int32_t old)
+{
+    for (int32_t o = m->objs[finalizers].gc_next; o != finalizers; o = m->objs[o].gc_next)
+        if (m->saveall || has_legacy_finalizer(m, o))
+            pm_list_append(m, m->garbage, o);
+    gc_list_merge(m, finalizers, old);
+}
+
+/* gc_collect_main: collect GENERATION and the younger ones; returns the
+ * number of unreachable objects found (collected + uncollectable). */
+int64_t pm_gc_collect_main(pm_model *m, int generation)
+{
+    int64_t mcount = 0, n = 0;
+    if (generation + 1 < PM_NUM_GENERATIONS)
+        m->count[generation + 1] += 1;
+    for (int i = 0; i <= generation; i++)
+        m->count[i] = 0;
+    for (int i = 0; i < generation; i++)
+        gc_list_merge(m, i, generation);
+    int32_t young = generation;
+    int32_t old = generation + 1 < PM_NUM_GENERATIONS ? generation + 1 : young;
+    observe(m, PM_PHASE_COLLECT_START, generation);
+
+    int32_t unreachable = pm_scratch_head(m);
+    int32_t finalizers = pm_scratch_head(m);
+    int32_t final_unreachable = pm_scratch_head(m);
+    deduce_unreachable(m, young, unreachable, generation);
+    observe(m, PM_PHASE_MOVE_UNREACHABLE, generation);
+
+    untrack_tuples(m, young);
+    if (young != old) {
+        if (generation == PM_NUM_GENERATIONS - 2)
+            m->long_lived_pending += gc_list_size(m, young);
+        gc_list_merge(m, young, old);
+    } else {
+        if (m->prof->untrack_dicts_in_full)
+            untrack_dicts(m, young);
+        m->long_lived_pending = 0;
+        m->long_lived_total = gc_list_size(m, young) + m->opaque_gen2;
+    }
+
+    move_legacy_finalizers(m, unreachable, finalizers);
+    move_legacy_finalizer_reachable(m, finalizers);
+    observe(m, PM_PHASE_LEGACY_FINALIZERS, generation);
+
+    mcount += handle_weakrefs(m, unreachable, old);
+    observe(m, PM_PHASE_HANDLE_WEAKREFS, generation);
+
+    finalize_garbage(m, unreachable);
+    observe(m, PM_PHASE_FINALIZE_GARBAGE, generation);
+
+    handle_resurrected_objects(m, unreachable, final_unreachable, old, generation);
+    observe(m, PM_PHASE_RESURRECTION, generation);
+
+    mcount += gc_list_size(m, final_unreachable);
+    delete_garbage(m, final_unreachable, old);
+    observe(m, PM_PHASE_DELETE_GARBAGE, generation);
+
+    n = gc_list_size(m, finalizers);
+    handle_legacy_finalizers(m, finalizers, old);
+
+    if (generation == PM_NUM_GENERATIONS - 1)
+        pm_clear_freelists(m);
+
+    pm_scratch_release(m, 3);
+    m->stats[generation].collections++;
+    m->stats[generation].collected += mcount;
+    m->stats[generation].uncollectable += n;
+    observe(m, PM_PHASE_COLLECT_END, generation);
+    return n + mcount;
+}
+
+/* gc_collect_generations: the oldest generation over its threshold, with
+ * the long-lived rule guarding the oldest. */
+int64_t pm_gc_collect_generations(pm_model *m)
+{
+    for (int i = PM_NUM_GENERATIONS - 1; i >= 0; i--) {
+        if (m->count[i] > m->threshold[i]) {
+            if (i == PM_NUM_GENERATIONS - 1 &&
+                m->long_lived_pending < m->long_lived_total / 4)
+                continue;
+            int64_t r = pm_gc_collect_main(m, i);
+            pm_event *e = pm_emit_raw(m, PM_EV_AUTO);
+            if (e) {
+                e->generation = i;
+                e->result = r;
+            }
+            return r;
+        }
+    }
+    return 0;
+}
+
+/* The tail of _PyObject_GC_Link (3.11): collect now if count0 passed its
+ * threshold, collection is enabled and none is running. */
+void pm_gc_maybe_collect(pm_model *m)
+{
+    if (m->prof->collect_in_allocation && m->count[0] > m->threshold[0] &&
+        m->enabled && m->threshold[0] != 0 && !m->collecting && !m->failed) {
+        m->collecting = true;
+        pm_gc_collect_generations(m);
+        m->collecting = false;
+    }
+}

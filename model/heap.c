@@ -1,0 +1,395 @@
+/* heap.c: the object table, slots, generation lists and the event log.
+ *
+ * Lists mirror CPython's PyGC_Head lists (Modules/gcmodule.c: gc_list_init,
+ * gc_list_append, gc_list_remove, gc_list_move, gc_list_merge,
+ * gc_list_size): circular, doubly linked, with a sentinel head. */
+#include "heap.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void pm_oom(pm_model *m)
+{
+    if (!m->failed && m->diag) {
+        m->diag->line = m->cur_line;
+        snprintf(m->diag->message, sizeof m->diag->message, "out of memory");
+    }
+    m->failed = true;
+}
+
+void pm_fail(pm_model *m, const char *fmt, ...)
+{
+    if (!m->failed && m->diag) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(m->diag->message, sizeof m->diag->message, fmt, ap);
+        va_end(ap);
+        m->diag->line = m->cur_line;
+    }
+    m->failed = true;
+}
+
+/* Grow *ARR (element size ES) so that it holds at least NEED elements. */
+static bool grow(void **arr, int64_t *cap, int64_t need, size_t es)
+{
+    if (need <= *cap)
+        return true;
+    int64_t n = *cap ? *cap : 16;
+    while (n < need)
+        n *= 2;
+    if ((uint64_t)n > SIZE_MAX / es || n > INT32_MAX)
+        return false;
+    void *p = realloc(*arr, (size_t)n * es);
+    if (!p)
+        return false;
+    *arr = p;
+    *cap = n;
+    return true;
+}
+
+static bool grow32(void **arr, int32_t *cap, int64_t need, size_t es)
+{
+    int64_t c = *cap;
+    bool ok = grow(arr, &c, need, es);
+    *cap = (int32_t)c;
+    return ok;
+}
+
+/* A new object of class CLS with NSLOTS empty slots, untracked, refcount 0. */
+int32_t pm_obj_new(pm_model *m, int32_t cls, int32_t nslots, int32_t label)
+{
+    if (m->failed)
+        return -1;
+    if (!grow32((void **)&m->objs, &m->capobjs, (int64_t)m->nobjs + 1, sizeof *m->objs) ||
+        !grow((void **)&m->slots, &m->capslotpool, m->nslotpool + nslots, sizeof *m->slots)) {
+        pm_oom(m);
+        return -1;
+    }
+    int32_t o = m->nobjs++;
+    pm_obj *p = &m->objs[o];
+    memset(p, 0, sizeof *p);
+    p->cls = cls;
+    p->kind = m->classes[cls].kind;
+    p->slot0 = (int32_t)m->nslotpool;
+    p->nslots = nslots;
+    p->capslots = nslots;
+    p->gc_next = p->gc_prev = -1;
+    p->live = true;
+    p->wr_list = p->wr_object = p->wr_prev = p->wr_next = -1;
+    p->label = label;
+    for (int32_t k = 0; k < nslots; k++)
+        m->slots[m->nslotpool + k] = PM_NULL;
+    m->nslotpool += nslots;
+    return o;
+}
+
+/* Make room for NEED slots in object O (the namespace and gc.garbage grow);
+ * the old region is abandoned. */
+bool pm_slots_grow(pm_model *m, int32_t o, int32_t need)
+{
+    if (need <= m->objs[o].capslots)
+        return true;
+    int32_t cap = m->objs[o].capslots ? m->objs[o].capslots : 4;
+    while (cap < need)
+        cap *= 2;
+    if (!grow((void **)&m->slots, &m->capslotpool, m->nslotpool + cap, sizeof *m->slots)) {
+        pm_oom(m);
+        return false;
+    }
+    pm_obj *p = &m->objs[o];
+    int32_t base = (int32_t)m->nslotpool;
+    for (int32_t k = 0; k < cap; k++)
+        m->slots[base + k] = k < p->nslots ? m->slots[p->slot0 + k] : PM_NULL;
+    p->slot0 = base;
+    p->capslots = cap;
+    m->nslotpool += cap;
+    return true;
+}
+
+/* ------------------------------------------------------------------ lists */
+
+void gc_list_init(pm_model *m, int32_t head)
+{
+    m->objs[head].gc_next = head;
+    m->objs[head].gc_prev = head;
+}
+
+bool gc_list_is_empty(const pm_model *m, int32_t head)
+{
+    return m->objs[head].gc_next == head;
+}
+
+void gc_list_append(pm_model *m, int32_t node, int32_t head)
+{
+    int32_t last = m->objs[head].gc_prev;
+    m->objs[last].gc_next = node;
+    m->objs[node].gc_prev = last;
+    m->objs[node].gc_next = head;
+    m->objs[head].gc_prev = node;
+}
+
+void gc_list_remove(pm_model *m, int32_t node)
+{
+    int32_t prev = m->objs[node].gc_prev, next = m->objs[node].gc_next;
+    m->objs[prev].gc_next = next;
+    m->objs[next].gc_prev = prev;
+    m->objs[node].gc_next = -1;
+    m->objs[node].gc_prev = -1;
+}
+
+void gc_list_move(pm_model *m, int32_t node, int32_t head)
+{
+    int32_t prev = m->objs[node].gc_prev, next = m->objs[node].gc_next;
+    m->objs[prev].gc_next = next;
+    m->objs[next].gc_prev = prev;
+    gc_list_append(m, node, head);
+}
+
+/* Append FROM's objects to TO, leaving FROM empty. */
+void gc_list_merge(pm_model *m, int32_t from, int32_t to)
+{
+    if (gc_list_is_empty(m, from))
+        return;
+    int32_t tail = m->objs[to].gc_prev;
+    int32_t first = m->objs[from].gc_next, last = m->objs[from].gc_prev;
+    m->objs[tail].gc_next = first;
+    m->objs[first].gc_prev = tail;
+    m->objs[last].gc_next = to;
+    m->objs[to].gc_prev = last;
+    gc_list_init(m, from);
+}
+
+int64_t gc_list_size(const pm_model *m, int32_t head)
+{
+    int64_t n = 0;
+    for (int32_t o = m->objs[head].gc_next; o != head; o = m->objs[o].gc_next)
+        n++;
+    return n;
+}
+
+int32_t pm_scratch_head(pm_model *m)
+{
+    if (m->next_scratch >= PM_NHEADS) {
+        pm_fail(m, "internal error: out of scratch list heads");
+        return PM_HEAD_SCRATCH0;
+    }
+    int32_t h = m->next_scratch++;
+    gc_list_init(m, h);
+    return h;
+}
+
+void pm_scratch_release(pm_model *m, int32_t n)
+{
+    m->next_scratch -= n;
+}
+
+/* _PyObject_GC_TRACK: append to the youngest generation. */
+void pm_track(pm_model *m, int32_t o)
+{
+    gc_list_append(m, o, PM_HEAD_GEN0);
+}
+
+/* _PyObject_GC_UNTRACK (PyObject_GC_UnTrack tolerates untracked objects). */
+void pm_untrack(pm_model *m, int32_t o)
+{
+    if (pm_is_tracked(m, o)) {
+        gc_list_remove(m, o);
+        m->objs[o].collecting = false;
+        m->objs[o].unreachable = false;
+    }
+}
+
+/* ----------------------------------------------------------------- events */
+
+pm_event *pm_emit_raw(pm_model *m, pm_event_kind k)
+{
+    if (!grow32((void **)&m->ev, &m->capev, (int64_t)m->nev + 1, sizeof *m->ev)) {
+        pm_oom(m);
+        return NULL;
+    }
+    pm_event *e = &m->ev[m->nev++];
+    memset(e, 0, sizeof *e);
+    e->kind = k;
+    e->line = m->cur_line;
+    return e;
+}
+
+void pm_emit(pm_model *m, pm_event_kind k, int32_t obj)
+{
+    pm_event *e = pm_emit_raw(m, k);
+    if (e)
+        e->obj = m->objs[obj].uid;
+}
+
+bool pm_emit_obj(pm_model *m, int32_t uid)
+{
+    if (!grow32((void **)&m->evobjs, &m->capevobjs, (int64_t)m->nevobjs + 1, sizeof *m->evobjs)) {
+        pm_oom(m);
+        return false;
+    }
+    m->evobjs[m->nevobjs++] = uid;
+    return true;
+}
+
+/* ------------------------------------------------------- public read view */
+
+int32_t pm_model_event_count(const pm_model *m) { return m->nev; }
+const pm_event *pm_model_event(const pm_model *m, int32_t i) { return &m->ev[i]; }
+int32_t pm_model_event_obj(const pm_model *m, int32_t i) { return m->evobjs[i]; }
+int32_t pm_model_object_count(const pm_model *m) { return m->nobjs; }
+
+static pm_where where_of(const pm_model *m, int32_t o)
+{
+    const pm_obj *p = &m->objs[o];
+    if (p->label == PM_LABEL_HEAD)
+        return PM_WHERE_HEAD;
+    if (!p->live)
+        return PM_WHERE_FREED;
+    if (p->gc_next < 0)
+        return PM_WHERE_UNTRACKED;
+    /* Walk to the head of the list the object is on. */
+    int32_t h = p->gc_next;
+    while (m->objs[h].label != PM_LABEL_HEAD)
+        h = m->objs[h].gc_next;
+    return h <= PM_HEAD_PERMANENT ? (pm_where)h : PM_WHERE_COLLECTING;
+}
+
+bool pm_model_object(const pm_model *m, int32_t i, pm_object_info *out)
+{
+    if (i < 0 || i >= m->nobjs)
+        return false;
+    const pm_obj *p = &m->objs[i];
+    static const char *const labels[] = { NULL, "namespace", "gc.garbage", "temporary", "head" };
+    out->uid = p->uid;
+    out->cls = p->cls;
+    out->kind = m->classes[p->cls].kind;
+    out->refcnt = p->refcnt;
+    out->gc_refs = p->gc_refs;
+    out->where = where_of(m, i);
+    out->tracked = p->gc_next >= 0 && p->label != PM_LABEL_HEAD;
+    out->finalized = p->finalized;
+    out->unreachable = p->unreachable;
+    out->nslots = p->nslots;
+    out->label = labels[p->label];
+    return true;
+}
+
+int32_t pm_model_slot(const pm_model *m, int32_t i, int32_t k)
+{
+    if (i < 0 || i >= m->nobjs || k < 0 || k >= m->objs[i].nslots)
+        return PM_NULL;
+    return pm_slot_get(m, i, k);
+}
+
+int32_t pm_model_binding(const pm_model *m, int32_t name)
+{
+    if (name < 0 || name >= m->objs[m->ns].nslots)
+        return -1;
+    int32_t v = pm_slot_get(m, m->ns, name);
+    return v >= 0 ? v : -1;
+}
+
+void pm_model_counts(const pm_model *m, int64_t count[PM_NUM_GENERATIONS])
+{
+    for (int g = 0; g < PM_NUM_GENERATIONS; g++)
+        count[g] = m->count[g];
+}
+
+int32_t pm_model_trace_class(const pm_model *m, int32_t c)
+{
+    (void)m;
+    return c >= PM_NBUILTIN_CLASSES ? c - PM_NBUILTIN_CLASSES : -1;
+}
+
+void pm_model_set_observer(pm_model *m, pm_observer_fn fn, void *ctx)
+{
+    m->observer = fn;
+    m->observer_ctx = ctx;
+}
+
+/* ------------------------------------------------------------- lifecycle */
+
+static bool add_class(pm_model *m, pm_class c)
+{
+    if (!grow32((void **)&m->classes, &m->capclasses, (int64_t)m->nclasses + 1, sizeof *m->classes))
+        return false;
+    m->classes[m->nclasses++] = c;
+    return true;
+}
+
+pm_model *pm_model_new(const pm_profile *prof, const pm_options *opts)
+{
+    pm_model *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->prof = prof;
+    if (opts)
+        m->opts = *opts;
+    m->tuple_free = calloc((size_t)prof->tuple_freelist_sizes + 1, sizeof *m->tuple_free);
+    static const pm_class builtin[PM_NBUILTIN_CLASSES] = {
+        [PM_CLS_WEAKREF] = { .kind = PM_KIND_WEAKREF },
+        [PM_CLS_TUPLE] = { .kind = PM_KIND_TUPLE },
+        [PM_CLS_LIST] = { .kind = PM_KIND_LIST },
+        [PM_CLS_DICT] = { .kind = PM_KIND_DICT },
+        [PM_CLS_HEAD] = { .kind = PM_KIND_LIST },
+    };
+    bool ok = m->tuple_free != NULL;
+    for (int c = 0; ok && c < PM_NBUILTIN_CLASSES; c++)
+        ok = add_class(m, builtin[c]);
+    for (int h = 0; ok && h < PM_NHEADS; h++) {
+        ok = pm_obj_new(m, PM_CLS_HEAD, 0, PM_LABEL_HEAD) == h;
+        if (ok)
+            gc_list_init(m, h);
+    }
+    if (!ok) {
+        pm_model_free(m);
+        return NULL;
+    }
+    m->next_scratch = PM_HEAD_SCRATCH0;
+    for (int g = 0; g < PM_NUM_GENERATIONS; g++)
+        m->threshold[g] = prof->threshold[g];
+    m->enabled = true;
+    /* gc.garbage and the driver's namespace: frozen lists held from outside. */
+    m->garbage = pm_obj_new(m, PM_CLS_LIST, 0, PM_LABEL_GARBAGE);
+    m->ns = pm_obj_new(m, PM_CLS_LIST, 0, PM_LABEL_NAMESPACE);
+    if (m->failed) {
+        pm_model_free(m);
+        return NULL;
+    }
+    m->objs[m->garbage].refcnt = 1;
+    m->objs[m->ns].refcnt = 1;
+    gc_list_append(m, m->garbage, PM_HEAD_PERMANENT);
+    gc_list_append(m, m->ns, PM_HEAD_PERMANENT);
+    m->opaque_permanent = m->opts.frozen_base;
+    m->permanent_base = 2 + m->opaque_permanent;
+    return m;
+}
+
+void pm_model_free(pm_model *m)
+{
+    if (!m)
+        return;
+    free(m->classes);
+    free(m->objs);
+    free(m->slots);
+    free(m->tuple_free);
+    free(m->trash_later);
+    free(m->ev);
+    free(m->evobjs);
+    free(m);
+}
+
+/* Declare a trace class (operation `class`). */
+bool pm_model_declare(pm_model *m, const pm_class *c)
+{
+    pm_class k = *c;
+    if (k.del == PM_DEL_CREATE)
+        k.del_class += PM_NBUILTIN_CLASSES;
+    if (!add_class(m, k)) {
+        pm_oom(m);
+        return false;
+    }
+    return true;
+}

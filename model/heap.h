@@ -1,0 +1,203 @@
+/* heap.h: the model's internal state, shared by heap.c, refcount.c, gc.c
+ * and ops.c.  Not part of the public interface.
+ *
+ * Every object, including the sentinel heads of the generation lists, is an
+ * index into one growing array; lists are doubly linked through indices, as
+ * CPython links PyGC_Head structures (Include/internal/pycore_gc.h). */
+#ifndef PM_HEAP_H
+#define PM_HEAP_H
+
+#include "pymemref.h"
+
+/* Slot values that are not model objects. */
+#define PM_NULL        (-1)   /* NULL or None                                */
+#define PM_OPAQUE_GC   (-2)   /* a gc object outside the model (callback)    */
+#define PM_OPAQUE_ATOM (-3)   /* a non-gc value outside the model (an int)   */
+#define PM_C_NULL      (-4)   /* a tuple item not yet set (C NULL, not None) */
+
+/* Sentinel list heads: the first PM_NHEADS objects. */
+enum {
+    PM_HEAD_GEN0 = 0, PM_HEAD_GEN1, PM_HEAD_GEN2, PM_HEAD_PERMANENT,
+    PM_HEAD_SCRATCH0,               /* heads lent to one collection's lists */
+    PM_NHEADS = 12
+};
+
+/* Built-in classes; the trace's classes follow them. */
+enum {
+    PM_CLS_WEAKREF = 0, PM_CLS_TUPLE, PM_CLS_LIST, PM_CLS_DICT, PM_CLS_HEAD,
+    PM_NBUILTIN_CLASSES
+};
+
+typedef struct pm_obj {
+    int32_t cls;          /* model class index                              */
+    pm_kind kind;         /* the class's kind, kept here for the collector  */
+    int32_t uid;          /* number printed in events; 0 if none            */
+    int64_t refcnt;       /* ob_refcnt                                      */
+    int32_t slot0;        /* first slot in pm_model.slots                   */
+    int32_t nslots;       /* slots in use (ob_size for lists and tuples)    */
+    int32_t capslots;     /* slots reserved at slot0                        */
+    int32_t gc_next;      /* -1 when untracked                              */
+    int32_t gc_prev;
+    int64_t gc_refs;      /* valid while collecting                         */
+    bool live;            /* false once deallocated                         */
+    bool collecting;      /* PREV_MASK_COLLECTING                           */
+    bool unreachable;     /* NEXT_MASK_UNREACHABLE                          */
+    bool finalized;       /* _PyGC_FINALIZED                                */
+    bool has_callback;    /* weakref: wr_callback is set (the shared CB)    */
+    int32_t wr_list;      /* referent: head of its weakref list, or -1      */
+    int32_t wr_object;    /* weakref: referent, or -1 once cleared          */
+    int32_t wr_prev, wr_next;
+    int32_t label;        /* PM_LABEL_*                                     */
+} pm_obj;
+
+enum { PM_LABEL_NONE = 0, PM_LABEL_NAMESPACE, PM_LABEL_GARBAGE,
+       PM_LABEL_TEMPORARY, PM_LABEL_HEAD };
+
+typedef struct pm_gen_stats { int64_t collections, collected, uncollectable; } pm_gen_stats;
+
+struct pm_model {
+    const pm_profile *prof;
+    pm_options opts;
+
+    pm_class *classes;    int32_t nclasses, capclasses;
+    pm_obj *objs;         int32_t nobjs, capobjs;
+    int32_t *slots;       int64_t nslotpool, capslotpool;
+    int32_t next_uid;
+
+    int32_t ns;           /* the namespace list (driver's R)                */
+    int32_t garbage;      /* gc.garbage                                     */
+    int32_t nnames;
+
+    /* GCState (Include/internal/pycore_gc.h) */
+    int64_t count[PM_NUM_GENERATIONS];
+    int32_t threshold[PM_NUM_GENERATIONS];
+    bool enabled, collecting, saveall;
+    int64_t long_lived_pending, long_lived_total;
+    pm_gen_stats stats[PM_NUM_GENERATIONS];
+    int64_t opaque_permanent;   /* driver's frozen objects, outside the model */
+    int64_t opaque_gen2;        /* ... after unfreeze                          */
+    int64_t permanent_base;     /* freeze count at the start                   */
+    int32_t next_scratch;       /* next free scratch head                      */
+
+    /* free lists (Objects/listobject.c, dictobject.c, tupleobject.c) */
+    int32_t list_free, dict_free;
+    int32_t *tuple_free;        /* index size-1, for sizes 1..tuple_freelist_sizes */
+
+    /* trashcan (Objects/object.c: _PyTrash_begin/_PyTrash_end) */
+    int32_t trash_nesting;
+    int32_t *trash_later;  int32_t ntrash, captrash;
+
+    /* events */
+    pm_event *ev;          int32_t nev, capev;
+    int32_t *evobjs;       int32_t nevobjs, capevobjs;
+    int cur_line;
+
+    bool failed;           /* out of memory or a dynamic error              */
+    pm_diag *diag;         /* where dynamic errors go during a step         */
+    pm_observer_fn observer;
+    void *observer_ctx;
+};
+
+/* ---- heap.c: objects, slots, lists, events */
+int32_t pm_obj_new(pm_model *m, int32_t cls, int32_t nslots, int32_t label);
+bool pm_slots_grow(pm_model *m, int32_t o, int32_t need);
+
+static inline int32_t pm_slot_get(const pm_model *m, int32_t o, int32_t k)
+{
+    return m->slots[m->objs[o].slot0 + k];
+}
+
+static inline void pm_slot_put(pm_model *m, int32_t o, int32_t k, int32_t v)
+{
+    m->slots[m->objs[o].slot0 + k] = v;
+}
+
+static inline const pm_class *pm_cls(const pm_model *m, int32_t o)
+{
+    return &m->classes[m->objs[o].cls];
+}
+
+static inline pm_kind pm_obj_kind(const pm_model *m, int32_t o)
+{
+    return m->objs[o].kind;
+}
+
+/* PyObject_IS_GC: every kind but atoms; PM_OPAQUE_GC stands for a gc
+ * object outside the model. */
+static inline bool pm_is_gc(const pm_model *m, int32_t v)
+{
+    if (v < 0)
+        return v == PM_OPAQUE_GC;
+    return m->objs[v].kind != PM_KIND_ATOM;
+}
+
+static inline bool pm_is_tracked(const pm_model *m, int32_t o)
+{
+    return o >= 0 && m->objs[o].gc_next >= 0;
+}
+
+/* _PyObject_GC_MAY_BE_TRACKED (Include/internal/pycore_object.h): a gc
+ * object that is not an exact tuple, or a tuple that is tracked. */
+static inline bool pm_may_be_tracked(const pm_model *m, int32_t v)
+{
+    if (!pm_is_gc(m, v))
+        return false;
+    if (v >= 0 && m->objs[v].kind == PM_KIND_TUPLE)
+        return pm_is_tracked(m, v);
+    return true;
+}
+
+void gc_list_init(pm_model *m, int32_t head);
+bool gc_list_is_empty(const pm_model *m, int32_t head);
+void gc_list_append(pm_model *m, int32_t node, int32_t head);
+void gc_list_remove(pm_model *m, int32_t node);
+void gc_list_move(pm_model *m, int32_t node, int32_t head);
+void gc_list_merge(pm_model *m, int32_t from, int32_t to);
+int64_t gc_list_size(const pm_model *m, int32_t head);
+int32_t pm_scratch_head(pm_model *m);
+void pm_scratch_release(pm_model *m, int32_t n);
+
+void pm_track(pm_model *m, int32_t o);      /* _PyObject_GC_TRACK   */
+void pm_untrack(pm_model *m, int32_t o);    /* _PyObject_GC_UNTRACK */
+
+void pm_emit(pm_model *m, pm_event_kind k, int32_t obj);
+pm_event *pm_emit_raw(pm_model *m, pm_event_kind k);
+bool pm_emit_obj(pm_model *m, int32_t uid);
+void pm_oom(pm_model *m);
+bool pm_model_declare(pm_model *m, const pm_class *c);
+void pm_fail(pm_model *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- refcount.c: references, deallocation, finalizers, weak references */
+void pm_incref(pm_model *m, int32_t v);
+void pm_decref(pm_model *m, int32_t v);
+int32_t pm_alloc(pm_model *m, int32_t cls, int32_t nslots);  /* may collect */
+void pm_store_slot(pm_model *m, int32_t o, int32_t k, int32_t v);
+void pm_bind(pm_model *m, int32_t name, int32_t v);
+void pm_assign_uid(pm_model *m, int32_t o);
+void pm_dealloc(pm_model *m, int32_t o);
+void pm_run_finalizer(pm_model *m, int32_t o);            /* tp_finalize */
+void pm_weakref_clear_ref(pm_model *m, int32_t wr);       /* _PyWeakref_ClearRef */
+void pm_weakref_clear(pm_model *m, int32_t wr);           /* clear_weakref */
+void pm_tp_clear(pm_model *m, int32_t o);                 /* tp_clear */
+void pm_list_append(pm_model *m, int32_t list, int32_t v);
+void pm_clear_freelists(pm_model *m);
+int32_t pm_new_weakref(pm_model *m, int32_t referent, bool callback);
+
+/* ---- gc.c: the collector (Modules/gcmodule.c) */
+/* The K-th reference that tp_traverse visits in object O (see gc.c). */
+static inline int32_t pm_traverse_item(const pm_model *m, int32_t o, int32_t k)
+{
+    const pm_obj *p = &m->objs[o];
+    bool backwards = p->kind == PM_KIND_LIST || p->kind == PM_KIND_TUPLE;
+    return m->slots[p->slot0 + (backwards ? p->nslots - 1 - k : k)];
+}
+static inline int32_t pm_traverse_count(const pm_model *m, int32_t o)
+{
+    pm_kind k = m->objs[o].kind;
+    return k == PM_KIND_WEAKREF || k == PM_KIND_ATOM ? 0 : m->objs[o].nslots;
+}
+int64_t pm_gc_collect_main(pm_model *m, int generation);
+void pm_gc_maybe_collect(pm_model *m);   /* after count0 was raised */
+int64_t pm_gc_collect_generations(pm_model *m);
+
+#endif /* PM_HEAP_H */

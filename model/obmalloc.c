@@ -1,0 +1,193 @@
+/* obmalloc.c: configuration, state set-up and table growth of the pymalloc
+ * model, and the arena "mmap".  The allocator proper is obmalloc_core.c. */
+#include "obmalloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int pm_obm_config_init(pm_obm_config *cfg, unsigned bits, uint32_t misalign)
+{
+    memset(cfg, 0, sizeof *cfg);
+    if (bits == 64) {
+        /* SIZEOF_VOID_P > 4: USE_LARGE_ARENAS, USE_LARGE_POOLS (radix tree) */
+        cfg->alignment = 16;
+        cfg->alignment_shift = 4;
+        cfg->pool_size = 16384;
+        cfg->arena_size = 1048576;
+        cfg->pool_overhead = 48;   /* sizeof(struct pool_header): 4 pointers,
+                                      4 uints */
+        cfg->ssize_max = INT64_MAX;
+        cfg->arena_base = 0x10000000u;
+        cfg->sys_base = (uint64_t)1 << 47;
+        cfg->addr_limit = (uint64_t)1 << 48;
+    } else if (bits == 32) {
+        cfg->alignment = 8;
+        cfg->alignment_shift = 3;
+        cfg->pool_size = 4096;
+        cfg->arena_size = 262144;
+        cfg->pool_overhead = 32;   /* 8 fields of 4 bytes, a multiple of 8 */
+        cfg->ssize_max = INT32_MAX;
+        cfg->arena_base = 0x10000000u;
+        cfg->sys_base = (uint64_t)1 << 31;
+        cfg->addr_limit = (uint64_t)1 << 32;
+    } else {
+        return -1;
+    }
+    if (misalign % 4096 != 0 || misalign >= cfg->pool_size)
+        return -1;
+    cfg->pointer_bits = bits;
+    cfg->nclasses = PM_OBM_THRESHOLD / cfg->alignment;
+    cfg->arena_misalign = misalign;
+    return 0;
+}
+
+static void free_tables(pm_obm *st)
+{
+    free(st->arenas);
+    free(st->pools);
+    free(st->unused);
+    free(st->map_keys);
+    free(st->sys);
+}
+
+int pm_obm_init(pm_obm *st, const pm_obm_config *cfg)
+{
+    memset(st, 0, sizeof *st);
+    st->cfg = *cfg;
+    st->unused_arena_objects = PM_OBM_NONE;
+    st->usable_arenas = PM_OBM_NONE;
+    for (int i = 0; i <= PM_OBM_MAX_POOLS; i++)
+        st->nfp2lasta[i] = PM_OBM_NONE;
+    for (int c = 0; c < PM_OBM_MAX_CLASSES; c++) {
+        st->used_next[c] = PM_OBM_HDR(c);
+        st->used_prev[c] = PM_OBM_HDR(c);
+    }
+    st->sys_next = cfg->sys_base;
+    if (pm_obm_grow(st, PM_OBM_INITIAL_ARENAS) != 0) {
+        free_tables(st);
+        memset(st, 0, sizeof *st);
+        return PM_OBM_ENOMEM;
+    }
+    return PM_OBM_OK;
+}
+
+void pm_obm_destroy(pm_obm *st)
+{
+    free_tables(st);
+    memset(st, 0, sizeof *st);
+}
+
+void pm_obm_set_arena_source(pm_obm *st, pm_obm_arena_source src, void *ctx)
+{
+    st->arena_source = src;
+    st->arena_source_ctx = ctx;
+}
+
+/* The physical tables grow; CPython's maxarenas is set by new_arena. */
+int pm_obm_grow(pm_obm *st, int32_t n)
+{
+    if (n <= st->cap_arenas)
+        return 0;
+    if (n > (1 << 20))
+        return -1;
+    size_t na = (size_t)n, old = (size_t)st->cap_arenas;
+    pm_obm_arena *ar = realloc(st->arenas, na * sizeof *ar);
+    if (ar == NULL)
+        return -1;
+    st->arenas = ar;
+    memset(ar + old, 0, (na - old) * sizeof *ar);
+    int32_t *un = realloc(st->unused, na * sizeof *un);
+    if (un == NULL)
+        return -1;
+    st->unused = un;
+    /* pools: a fresh zeroed array (calloc leaves untouched pages unmapped)
+     * and a copy of the pools carved so far */
+    pm_obm_pool *pl = calloc(na * PM_OBM_MAX_POOLS, sizeof *pl);
+    if (pl == NULL)
+        return -1;
+    for (size_t a = 0; a < old; a++) {
+        if (st->arenas[a].address == 0)
+            continue;
+        size_t n0 = a * PM_OBM_MAX_POOLS;
+        memcpy(pl + n0, st->pools + n0,
+               (size_t)st->arenas[a].ncarved * sizeof *pl);
+    }
+    free(st->pools);
+    st->pools = pl;
+    st->cap_arenas = n;
+    return 0;
+}
+
+uint64_t pm_obm_arena_address(pm_obm *st)
+{
+    uint64_t serial = st->ntimes_arena_allocated;
+    if (st->arena_source != NULL)
+        return st->arena_source(st->arena_source_ctx, serial);
+    uint64_t span = st->cfg.sys_base - st->cfg.arena_base;
+    if (serial >= span / st->cfg.arena_size - 1)
+        return 0;
+    return st->cfg.arena_base + serial * st->cfg.arena_size
+           + st->cfg.arena_misalign;
+}
+
+/* arena_map_mark_used: the radix tree gets a MAP_MID node per distinct top
+ * index and a MAP_BOT node per distinct (top, mid) index of the arena's
+ * first byte and, when the arena is not ARENA_SIZE-aligned, of the address
+ * ARENA_SIZE above it.  Nodes are never freed.  32-bit builds have no
+ * interior nodes. */
+static void note_key(pm_obm *st, uint64_t key)
+{
+    for (int32_t i = 0; i < st->map_nkeys; i++)
+        if (st->map_keys[i] == key)
+            return;
+    if (st->map_nkeys == st->map_capkeys) {
+        int32_t nc = st->map_capkeys ? 2 * st->map_capkeys : 16;
+        uint64_t *k = realloc(st->map_keys, (size_t)nc * sizeof *k);
+        if (k == NULL)
+            return;
+        st->map_keys = k;
+        st->map_capkeys = nc;
+    }
+    st->map_keys[st->map_nkeys++] = key;
+    if (key >> 63)
+        st->map_mid_count++;
+    else
+        st->map_bot_count++;
+}
+
+static void note_address(pm_obm *st, uint64_t addr)
+{
+    unsigned arena_bits = st->cfg.pointer_bits == 64 ? 20 : 18;
+    unsigned interior = (st->cfg.pointer_bits - arena_bits + 2) / 3;
+    unsigned bot_bits = st->cfg.pointer_bits - arena_bits - 2 * interior;
+    unsigned mid_shift = arena_bits + bot_bits;
+    unsigned top_shift = mid_shift + interior;
+    note_key(st, ((uint64_t)1 << 63) | (addr >> top_shift));
+    note_key(st, addr >> mid_shift);
+}
+
+void pm_obm_note_arena(pm_obm *st, uint64_t address)
+{
+    if (st->cfg.pointer_bits != 64)
+        return;
+    note_address(st, address);
+    if (address % st->cfg.arena_size != 0)
+        note_address(st, address + st->cfg.arena_size);
+}
+
+uint32_t pm_obm_class_size(const pm_obm *st, int32_t szidx)
+{
+    return (uint32_t)(szidx + 1) * st->cfg.alignment;
+}
+
+int32_t pm_obm_numblocks(const pm_obm *st, int32_t szidx)
+{
+    return (int32_t)((st->cfg.pool_size - st->cfg.pool_overhead)
+                     / pm_obm_class_size(st, szidx));
+}
+
+uint64_t pm_obm_pool_address(const pm_obm *st, int32_t arena, int32_t pool)
+{
+    return st->arenas[arena].first_pool
+           + (uint64_t)pool * st->cfg.pool_size;
+}

@@ -1,0 +1,368 @@
+/* ops.c: the trace operations, each as the Python statement the driver runs
+ * for it (spec/trace.md), with the temporaries CPython allocates for it.
+ *
+ * Sources: Python/ceval.c (BUILD_LIST, BUILD_TUPLE, BUILD_CONST_KEY_MAP,
+ * STORE_ATTR, STORE_SUBSCR, CALL), Objects/call.c (_PyObject_MakeTpCall),
+ * Modules/gcmodule.c (gc_collect_impl, gc_set_threshold, gc_get_count_impl,
+ * gc_get_stats_impl, gc_freeze_impl, gc_unfreeze_impl). */
+#include "heap.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *name_of(const pm_trace *t, int32_t i)
+{
+    return (i >= 0 && i < t->nnames) ? t->names[i] : "?";
+}
+
+/* The object bound to binding I, PM_NULL for '_'; fails if unbound. */
+static bool value_of(pm_model *m, const pm_trace *t, int32_t i, int32_t *out)
+{
+    if (i == PM_NO_VALUE) {
+        *out = PM_NULL;
+        return true;
+    }
+    int32_t v = pm_model_binding(m, i);
+    if (v < 0) {
+        pm_fail(m, "name '%s' is not bound", name_of(t, i));
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+/* A temporary tuple of N items that are not model objects (ints). */
+static int32_t temp_tuple(pm_model *m, int32_t n, int32_t item)
+{
+    int32_t t = pm_alloc(m, PM_CLS_TUPLE, n);
+    if (t < 0)
+        return -1;
+    m->objs[t].label = PM_LABEL_TEMPORARY;
+    for (int32_t k = 0; k < n; k++)
+        pm_slot_put(m, t, k, item);
+    pm_track(m, t);
+    return t;
+}
+
+static void op_new(pm_model *m, const pm_trace *t, const pm_op *op)
+{
+    int32_t cls = op->cls + PM_NBUILTIN_CLASSES;
+    const pm_class c = m->classes[cls];
+    int32_t vals[PM_MAX_SLOTS];
+    for (int32_t k = 0; k < c.nslots; k++) {
+        vals[k] = PM_NULL;
+        if (op->nvalues && !value_of(m, t, t->values[op->values0 + k], &vals[k]))
+            return;
+    }
+    int32_t o;
+    if (c.kind == PM_KIND_INSTANCE) {
+        /* o = C(); o.s000 = v0; ...; R[x] = o; o = None */
+        o = pm_alloc(m, cls, c.nslots);
+        if (o < 0)
+            return;
+        pm_track(m, o);
+        pm_assign_uid(m, o);
+        for (int32_t k = 0; k < c.nslots; k++)
+            if (vals[k] != PM_NULL)
+                pm_store_slot(m, o, k, vals[k]);
+    } else if (c.kind == PM_KIND_ATOM) {
+        o = pm_alloc(m, cls, 0);
+        if (o < 0)
+            return;
+        pm_assign_uid(m, o);
+    } else {
+        /* a display: the items are on the stack before the container exists */
+        for (int32_t k = 0; k < c.nslots; k++)
+            pm_incref(m, vals[k]);
+        o = pm_alloc(m, cls, c.nslots);
+        if (o < 0)
+            return;
+        if (c.kind == PM_KIND_DICT) {
+            for (int32_t k = 0; k < c.nslots; k++)
+                pm_store_slot(m, o, k, vals[k]);
+            for (int32_t k = 0; k < c.nslots; k++)
+                pm_decref(m, vals[k]);
+        } else {
+            for (int32_t k = 0; k < c.nslots; k++)
+                pm_slot_put(m, o, k, vals[k]);     /* the stack's references move in */
+            pm_track(m, o);
+        }
+        pm_assign_uid(m, o);
+    }
+    pm_bind(m, op->name, o);
+    pm_decref(m, o);              /* the local (or the stack) lets go */
+}
+
+static void op_set(pm_model *m, const pm_trace *t, const pm_op *op)
+{
+    int32_t owner, v;
+    if (!value_of(m, t, op->name, &owner) || !value_of(m, t, op->value, &v))
+        return;
+    pm_kind kind = pm_obj_kind(m, owner);
+    if (kind != PM_KIND_INSTANCE && kind != PM_KIND_LIST && kind != PM_KIND_DICT) {
+        static const char *const kinds[] = { "instance", "list", "tuple", "dict", "atom", "weakref" };
+        pm_fail(m, "cannot set a slot of '%s': it is a %s", name_of(t, op->name), kinds[kind]);
+        return;
+    }
+    if (op->slot >= m->objs[owner].nslots) {
+        pm_fail(m, "slot %d out of range for the object bound to '%s' (%d slots)",
+                op->slot, name_of(t, op->name), m->objs[owner].nslots);
+        return;
+    }
+    pm_incref(m, v);              /* STORE_ATTR / STORE_SUBSCR: both on the stack */
+    pm_incref(m, owner);
+    pm_store_slot(m, owner, op->slot, v);
+    pm_decref(m, v);
+    pm_decref(m, owner);
+}
+
+static void op_weakref(pm_model *m, const pm_trace *t, const pm_op *op)
+{
+    int32_t ob;
+    if (!value_of(m, t, op->value, &ob))
+        return;
+    if (ob == PM_NULL || pm_obj_kind(m, ob) != PM_KIND_INSTANCE || !pm_cls(m, ob)->weakrefable) {
+        pm_fail(m, "cannot create a weak reference to the object bound to '%s'",
+                op->value == PM_NO_VALUE ? "_" : name_of(t, op->value));
+        return;
+    }
+    /* R[w] = ref(v[, CB]): CALL pushes the arguments, _PyObject_MakeTpCall
+     * packs them into a tuple, weakref___new__ runs, the tuple goes. */
+    pm_incref(m, ob);
+    int32_t args = temp_tuple(m, op->callback ? 2 : 1, PM_OPAQUE_GC);
+    if (args < 0)
+        return;
+    pm_slot_put(m, args, 0, ob);
+    pm_incref(m, ob);
+    int32_t w = pm_new_weakref(m, ob, op->callback);
+    pm_decref(m, args);
+    pm_decref(m, ob);
+    if (w < 0)
+        return;
+    pm_bind(m, op->name, w);
+    pm_decref(m, w);
+}
+
+static void op_collect(pm_model *m, int generation)
+{
+    int64_t r = 0;
+    if (!m->collecting) {
+        m->collecting = true;
+        r = pm_gc_collect_main(m, generation);
+        m->collecting = false;
+    }
+    pm_event *e = pm_emit_raw(m, PM_EV_COLLECTED);
+    if (e) {
+        e->generation = generation;
+        e->result = r;
+    }
+}
+
+static void op_threshold(pm_model *m, const pm_op *op)
+{
+    /* gc.set_threshold is METH_VARARGS: its arguments come in a new tuple */
+    int32_t args = temp_tuple(m, op->nargs, PM_OPAQUE_ATOM);
+    if (args < 0)
+        return;
+    for (int i = 0; i < op->nargs; i++)
+        m->threshold[i] = op->args[i];
+    pm_decref(m, args);
+}
+
+static void op_freeze(pm_model *m)
+{
+    for (int g = 0; g < PM_NUM_GENERATIONS; g++) {
+        gc_list_merge(m, g, PM_HEAD_PERMANENT);
+        m->count[g] = 0;
+    }
+    m->opaque_permanent += m->opaque_gen2;
+    m->opaque_gen2 = 0;
+}
+
+static void op_unfreeze(pm_model *m)
+{
+    gc_list_merge(m, PM_HEAD_PERMANENT, PM_HEAD_GEN2);
+    m->opaque_gen2 += m->opaque_permanent;
+    m->opaque_permanent = 0;
+}
+
+static void op_garbage_clear(pm_model *m)
+{
+    int32_t g = m->garbage, n = m->objs[g].nslots;
+    m->objs[g].nslots = 0;
+    for (int32_t k = n - 1; k >= 0 && !m->failed; k--)
+        pm_decref(m, pm_slot_get(m, g, k));
+}
+
+/* gc.get_count() / gc.get_threshold(): read, then build a 3-tuple. */
+static void query_triple(pm_model *m, pm_event_kind kind)
+{
+    int64_t v[3];
+    for (int g = 0; g < 3; g++)
+        v[g] = kind == PM_EV_COUNT ? m->count[g] : m->threshold[g];
+    int32_t tup = temp_tuple(m, 3, PM_OPAQUE_ATOM);
+    pm_event *e = pm_emit_raw(m, kind);
+    if (e)
+        memcpy(e->v, v, sizeof v);
+    pm_decref(m, tup);
+}
+
+/* gc.get_stats(): a snapshot, then a list of three dicts. */
+static void query_stats(pm_model *m)
+{
+    int64_t v[9];
+    for (int g = 0; g < 3; g++) {
+        v[3 * g] = m->stats[g].collections;
+        v[3 * g + 1] = m->stats[g].collected;
+        v[3 * g + 2] = m->stats[g].uncollectable;
+    }
+    int32_t list = pm_alloc(m, PM_CLS_LIST, 0);
+    if (list < 0)
+        return;
+    m->objs[list].label = PM_LABEL_TEMPORARY;
+    pm_track(m, list);
+    for (int g = 0; g < 3 && !m->failed; g++) {
+        int32_t d = pm_alloc(m, PM_CLS_DICT, 0);
+        if (d < 0)
+            return;
+        m->objs[d].label = PM_LABEL_TEMPORARY;
+        pm_list_append(m, list, d);
+        pm_decref(m, d);
+    }
+    pm_event *e = pm_emit_raw(m, PM_EV_STATS);
+    if (e)
+        memcpy(e->v, v, sizeof v);
+    pm_decref(m, list);
+}
+
+static int64_t freeze_count(const pm_model *m)
+{
+    int64_t n = 0;
+    for (int32_t o = m->objs[PM_HEAD_PERMANENT].gc_next; o != PM_HEAD_PERMANENT;
+         o = m->objs[o].gc_next)
+        if (o != m->ns && o != m->garbage)
+            n++;
+    return n;
+}
+
+static void op_query(pm_model *m, const pm_trace *t, const pm_op *op)
+{
+    pm_event *e;
+    int32_t o;
+    switch (op->query) {
+    case PM_Q_COUNT:
+        query_triple(m, PM_EV_COUNT);
+        return;
+    case PM_Q_THRESHOLD:
+        query_triple(m, PM_EV_THRESHOLD);
+        return;
+    case PM_Q_STATS:
+        query_stats(m);
+        return;
+    case PM_Q_FREEZE_COUNT:
+        if ((e = pm_emit_raw(m, PM_EV_FREEZE_COUNT)))
+            e->result = freeze_count(m);
+        return;
+    case PM_Q_GARBAGE: {
+        int32_t first = m->nevobjs, n = m->objs[m->garbage].nslots;
+        for (int32_t k = 0; k < n; k++) {
+            int32_t v = pm_slot_get(m, m->garbage, k);
+            if (!pm_emit_obj(m, v >= 0 ? m->objs[v].uid : 0))
+                return;
+        }
+        if ((e = pm_emit_raw(m, PM_EV_GARBAGE))) {
+            e->objs0 = first;
+            e->nobjs = n;
+        }
+        return;
+    }
+    case PM_Q_TRACKED:
+    case PM_Q_FINALIZED:
+    case PM_Q_REFCOUNT:
+        if (!value_of(m, t, op->name, &o))
+            return;
+        e = pm_emit_raw(m, op->query == PM_Q_TRACKED ? PM_EV_TRACKED
+                         : op->query == PM_Q_FINALIZED ? PM_EV_FINALIZED : PM_EV_REFCOUNT);
+        if (!e)
+            return;
+        e->name = op->name;
+        if (op->query == PM_Q_TRACKED)
+            e->result = pm_is_gc(m, o) && pm_is_tracked(m, o);
+        else if (op->query == PM_Q_FINALIZED)
+            e->result = pm_is_gc(m, o) && m->objs[o].finalized;
+        else
+            e->result = m->objs[o].refcnt + 1;   /* the argument's own reference */
+        return;
+    }
+}
+
+int pm_model_step(pm_model *m, const pm_trace *t, const pm_op *op, pm_diag *diag)
+{
+    if (m->failed)
+        return -1;
+    memset(diag, 0, sizeof *diag);
+    snprintf(diag->file, sizeof diag->file, "%s", t->file ? t->file : "<trace>");
+    diag->line = op->line;
+    m->diag = diag;
+    m->cur_line = op->line;
+    switch (op->kind) {
+    case PM_OP_CLASS:
+        pm_model_declare(m, &op->decl);
+        break;
+    case PM_OP_NEW:
+        op_new(m, t, op);
+        break;
+    case PM_OP_SET:
+        op_set(m, t, op);
+        break;
+    case PM_OP_BIND: {
+        int32_t v;
+        if (value_of(m, t, op->value, &v))
+            pm_bind(m, op->name, v);
+        break;
+    }
+    case PM_OP_DEL:
+        pm_bind(m, op->name, PM_NULL);
+        break;
+    case PM_OP_WEAKREF:
+        op_weakref(m, t, op);
+        break;
+    case PM_OP_COLLECT:
+        op_collect(m, op->args[0]);
+        break;
+    case PM_OP_THRESHOLD:
+        op_threshold(m, op);
+        break;
+    case PM_OP_ENABLE:
+        m->enabled = true;
+        break;
+    case PM_OP_DISABLE:
+        m->enabled = false;
+        break;
+    case PM_OP_DEBUG:
+        m->saveall = op->saveall;
+        break;
+    case PM_OP_FREEZE:
+        op_freeze(m);
+        break;
+    case PM_OP_UNFREEZE:
+        op_unfreeze(m);
+        break;
+    case PM_OP_GARBAGE_CLEAR:
+        op_garbage_clear(m);
+        break;
+    case PM_OP_QUERY:
+        op_query(m, t, op);
+        break;
+    }
+    m->diag = NULL;
+    return m->failed ? -1 : 0;
+}
+
+int pm_model_run(pm_model *m, const pm_trace *t, pm_diag *diag)
+{
+    for (int32_t i = 0; i < t->nops; i++)
+        if (pm_model_step(m, t, &t->ops[i], diag) < 0)
+            return -1;
+    return 0;
+}

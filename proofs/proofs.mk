@@ -1,0 +1,1 @@
+# proofs.mk: filled in by its owner
