@@ -171,7 +171,7 @@ static int64_t handle_weakrefs(pm_model *m, int32_t unreachable, int32_t old)
             pm_weakref_clear_ref(m, o);
         if (pm_obj_kind(m, o) == PM_KIND_INSTANCE && pm_cls(m, o)->weakrefable) {
             int32_t wr;
-            while ((wr = m->objs[o].wr_list) >= 0) {
+            while ((wr = m->objx[o].wr_list) >= 0) {
                 pm_weakref_clear_ref(m, wr);
                 if (!m->objs[wr].has_callback || m->objs[wr].collecting)
                     continue;

@@ -62,7 +62,10 @@ int32_t pm_obj_new(pm_model *m, int32_t cls, int32_t nslots, int32_t label)
 {
     if (m->failed)
         return -1;
-    if (!grow32((void **)&m->objs, &m->capobjs, (int64_t)m->nobjs + 1, sizeof *m->objs) ||
+    int32_t cap = m->capobjs;
+    if (!grow32((void **)&m->objs, &cap, (int64_t)m->nobjs + 1, sizeof *m->objs) ||
+        (cap != m->capobjs &&
+         !grow32((void **)&m->objx, &m->capobjs, cap, sizeof *m->objx)) ||
         !grow((void **)&m->slots, &m->capslotpool, m->nslotpool + nslots, sizeof *m->slots)) {
         pm_oom(m);
         return -1;
@@ -70,15 +73,17 @@ int32_t pm_obj_new(pm_model *m, int32_t cls, int32_t nslots, int32_t label)
     int32_t o = m->nobjs++;
     pm_obj *p = &m->objs[o];
     memset(p, 0, sizeof *p);
-    p->cls = cls;
-    p->kind = m->classes[cls].kind;
+    p->kind = (uint8_t)m->classes[cls].kind;
     p->slot0 = (int32_t)m->nslotpool;
     p->nslots = nslots;
-    p->capslots = nslots;
     p->gc_next = p->gc_prev = -1;
     p->live = true;
-    p->wr_list = p->wr_object = p->wr_prev = p->wr_next = -1;
-    p->label = label;
+    p->label = (uint8_t)label;
+    pm_objx *x = &m->objx[o];
+    x->cls = cls;
+    x->uid = 0;
+    x->capslots = nslots;
+    x->wr_list = x->wr_object = x->wr_prev = x->wr_next = -1;
     for (int32_t k = 0; k < nslots; k++)
         m->slots[m->nslotpool + k] = PM_NULL;
     m->nslotpool += nslots;
@@ -89,9 +94,9 @@ int32_t pm_obj_new(pm_model *m, int32_t cls, int32_t nslots, int32_t label)
  * the old region is abandoned. */
 bool pm_slots_grow(pm_model *m, int32_t o, int32_t need)
 {
-    if (need <= m->objs[o].capslots)
+    if (need <= m->objx[o].capslots)
         return true;
-    int32_t cap = m->objs[o].capslots ? m->objs[o].capslots : 4;
+    int32_t cap = m->objx[o].capslots ? m->objx[o].capslots : 4;
     while (cap < need)
         cap *= 2;
     if (!grow((void **)&m->slots, &m->capslotpool, m->nslotpool + cap, sizeof *m->slots)) {
@@ -103,7 +108,7 @@ bool pm_slots_grow(pm_model *m, int32_t o, int32_t need)
     for (int32_t k = 0; k < cap; k++)
         m->slots[base + k] = k < p->nslots ? m->slots[p->slot0 + k] : PM_NULL;
     p->slot0 = base;
-    p->capslots = cap;
+    m->objx[o].capslots = cap;
     m->nslotpool += cap;
     return true;
 }
@@ -220,7 +225,7 @@ void pm_emit(pm_model *m, pm_event_kind k, int32_t obj)
 {
     pm_event *e = pm_emit_raw(m, k);
     if (e)
-        e->obj = m->objs[obj].uid;
+        e->obj = m->objx[obj].uid;
 }
 
 bool pm_emit_obj(pm_model *m, int32_t uid)
@@ -262,9 +267,9 @@ bool pm_model_object(const pm_model *m, int32_t i, pm_object_info *out)
         return false;
     const pm_obj *p = &m->objs[i];
     static const char *const labels[] = { NULL, "namespace", "gc.garbage", "temporary", "head" };
-    out->uid = p->uid;
-    out->cls = p->cls;
-    out->kind = m->classes[p->cls].kind;
+    out->uid = m->objx[i].uid;
+    out->cls = m->objx[i].cls;
+    out->kind = (pm_kind)p->kind;
     out->refcnt = p->refcnt;
     out->gc_refs = p->gc_refs;
     out->where = where_of(m, i);
@@ -289,6 +294,13 @@ int32_t pm_model_binding(const pm_model *m, int32_t name)
         return -1;
     int32_t v = pm_slot_get(m, m->ns, name);
     return v >= 0 ? v : -1;
+}
+
+int32_t pm_model_weakref_referent(const pm_model *m, int32_t i)
+{
+    if (i < 0 || i >= m->nobjs || !m->objs[i].live || m->objs[i].kind != PM_KIND_WEAKREF)
+        return -1;
+    return m->objx[i].wr_object;
 }
 
 void pm_model_counts(const pm_model *m, int64_t count[PM_NUM_GENERATIONS])
@@ -373,6 +385,7 @@ void pm_model_free(pm_model *m)
         return;
     free(m->classes);
     free(m->objs);
+    free(m->objx);
     free(m->slots);
     free(m->tuple_free);
     free(m->trash_later);

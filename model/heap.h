@@ -28,27 +28,33 @@ enum {
     PM_NBUILTIN_CLASSES
 };
 
+/* The fields the collector touches on every object, packed into 32 bytes
+ * (two objects per cache line, as PyGC_Head and ob_refcnt sit together in
+ * CPython), and the rest of each object beside it in pm_objx. */
 typedef struct pm_obj {
-    int32_t cls;          /* model class index                              */
-    pm_kind kind;         /* the class's kind, kept here for the collector  */
-    int32_t uid;          /* number printed in events; 0 if none            */
-    int64_t refcnt;       /* ob_refcnt                                      */
-    int32_t slot0;        /* first slot in pm_model.slots                   */
-    int32_t nslots;       /* slots in use (ob_size for lists and tuples)    */
-    int32_t capslots;     /* slots reserved at slot0                        */
     int32_t gc_next;      /* -1 when untracked                              */
     int32_t gc_prev;
-    int64_t gc_refs;      /* valid while collecting                         */
+    int32_t refcnt;       /* ob_refcnt                                      */
+    int32_t gc_refs;      /* valid while collecting                         */
+    int32_t slot0;        /* first slot in pm_model.slots                   */
+    int32_t nslots;       /* slots in use (ob_size for lists and tuples)    */
+    uint8_t kind;         /* pm_kind of the class                           */
     bool live;            /* false once deallocated                         */
     bool collecting;      /* PREV_MASK_COLLECTING                           */
     bool unreachable;     /* NEXT_MASK_UNREACHABLE                          */
     bool finalized;       /* _PyGC_FINALIZED                                */
     bool has_callback;    /* weakref: wr_callback is set (the shared CB)    */
+    uint8_t label;        /* PM_LABEL_*                                     */
+} pm_obj;
+
+typedef struct pm_objx {
+    int32_t cls;          /* model class index                              */
+    int32_t uid;          /* number printed in events; 0 if none            */
+    int32_t capslots;     /* slots reserved at slot0                        */
     int32_t wr_list;      /* referent: head of its weakref list, or -1      */
     int32_t wr_object;    /* weakref: referent, or -1 once cleared          */
     int32_t wr_prev, wr_next;
-    int32_t label;        /* PM_LABEL_*                                     */
-} pm_obj;
+} pm_objx;
 
 enum { PM_LABEL_NONE = 0, PM_LABEL_NAMESPACE, PM_LABEL_GARBAGE,
        PM_LABEL_TEMPORARY, PM_LABEL_HEAD };
@@ -61,6 +67,7 @@ struct pm_model {
 
     pm_class *classes;    int32_t nclasses, capclasses;
     pm_obj *objs;         int32_t nobjs, capobjs;
+    pm_objx *objx;        /* parallel to objs */
     int32_t *slots;       int64_t nslotpool, capslotpool;
     int32_t next_uid;
 
@@ -114,7 +121,7 @@ static inline void pm_slot_put(pm_model *m, int32_t o, int32_t k, int32_t v)
 
 static inline const pm_class *pm_cls(const pm_model *m, int32_t o)
 {
-    return &m->classes[m->objs[o].cls];
+    return &m->classes[m->objx[o].cls];
 }
 
 static inline pm_kind pm_obj_kind(const pm_model *m, int32_t o)

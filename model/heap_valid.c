@@ -48,12 +48,13 @@ static bool lists_ok(const pm_model *m, uint8_t *seen, char *why, size_t len)
             return fail(why, len, "object %d still carries collection flags", o);
         if (!p->live)
             continue;
-        pm_kind k = m->classes[p->cls].kind;
+        pm_kind k = (pm_kind)p->kind;
+        int32_t uid = m->objx[o].uid;
         bool must = k == PM_KIND_INSTANCE || k == PM_KIND_LIST || k == PM_KIND_WEAKREF;
         if (k == PM_KIND_ATOM && p->gc_next >= 0)
-            return fail(why, len, "atom o%d is tracked", p->uid);
+            return fail(why, len, "atom o%d is tracked", uid);
         if (must && p->gc_next < 0)
-            return fail(why, len, "object o%d (index %d) should be tracked", p->uid, o);
+            return fail(why, len, "object o%d (index %d) should be tracked", uid, o);
     }
     return true;
 }
@@ -81,7 +82,7 @@ static bool counts_ok(const pm_model *m, int64_t *in, char *why, size_t len)
         int64_t expect = in[o] + (o == m->ns || o == m->garbage);
         if (p->refcnt != expect)
             return fail(why, len, "object o%d (index %d): refcount %lld but %lld references",
-                        p->uid, o, (long long)p->refcnt, (long long)expect);
+                        m->objx[o].uid, o, (long long)p->refcnt, (long long)expect);
     }
     return true;
 }
@@ -91,14 +92,15 @@ static bool weakrefs_ok(const pm_model *m, char *why, size_t len)
 {
     for (int32_t o = PM_NHEADS; o < m->nobjs; o++) {
         const pm_obj *p = &m->objs[o];
-        if (p->live && m->classes[p->cls].kind == PM_KIND_WEAKREF && p->wr_object >= 0 &&
-            !m->objs[p->wr_object].live)
-            return fail(why, len, "weakref o%d refers to a freed object", p->uid);
-        if (!p->live || p->wr_list < 0)
+        const pm_objx *x = &m->objx[o];
+        if (p->live && p->kind == PM_KIND_WEAKREF && x->wr_object >= 0 &&
+            !m->objs[x->wr_object].live)
+            return fail(why, len, "weakref o%d refers to a freed object", x->uid);
+        if (!p->live || x->wr_list < 0)
             continue;
         int32_t prev = -1, n = 0;
-        for (int32_t w = p->wr_list; w >= 0; prev = w, w = m->objs[w].wr_next) {
-            if (m->objs[w].wr_object != o || m->objs[w].wr_prev != prev)
+        for (int32_t w = x->wr_list; w >= 0; prev = w, w = m->objx[w].wr_next) {
+            if (m->objx[w].wr_object != o || m->objx[w].wr_prev != prev)
                 return fail(why, len, "weak-reference list of object %d is inconsistent", o);
             if (!m->objs[w].has_callback && prev >= 0)
                 return fail(why, len, "a callback-less weakref of object %d is not first", o);

@@ -87,6 +87,10 @@ typedef struct pm_obm_pool {
     int16_t next[PM_OBM_MAX_BLOCKS];
     int16_t stack[PM_OBM_MAX_BLOCKS];
     int16_t pos[PM_OBM_MAX_BLOCKS];
+    /* The blocks in use, in no particular order (ustack[0..count-1]), and
+     * the inverse upos[]: they witness that count agrees with the states. */
+    int16_t ustack[PM_OBM_MAX_BLOCKS];
+    int16_t upos[PM_OBM_MAX_BLOCKS];
     uint8_t bstate[PM_OBM_MAX_BLOCKS];  /* PM_OBM_B_FREE / _USED below ncarved */
 } pm_obm_pool;
 
@@ -102,6 +106,7 @@ typedef struct pm_obm_arena {
     int32_t nextarena;      /* usable_arenas or unused_arena_objects link  */
     int32_t prevarena;      /* usable_arenas link                          */
     int32_t urank;          /* position in usable_arenas, -1 when absent   */
+    int32_t unpos;          /* position in the unused stack, -1 when absent */
     int32_t fpstack[PM_OBM_MAX_POOLS]; /* freepools, bottom first (pool ids) */
 } pm_obm_arena;
 

@@ -267,7 +267,7 @@ static void op_query(pm_model *m, const pm_trace *t, const pm_op *op)
         int32_t first = m->nevobjs, n = m->objs[m->garbage].nslots;
         for (int32_t k = 0; k < n; k++) {
             int32_t v = pm_slot_get(m, m->garbage, k);
-            if (!pm_emit_obj(m, v >= 0 ? m->objs[v].uid : 0))
+            if (!pm_emit_obj(m, v >= 0 ? m->objx[v].uid : 0))
                 return;
         }
         if ((e = pm_emit_raw(m, PM_EV_GARBAGE))) {

@@ -17,6 +17,7 @@
 #define PM_MAX_LINE_BYTES 4096
 #define PM_MAX_NAME_BYTES 64
 #define PM_MAX_SLOTS 64
+#define PM_MAX_DISPLAY_SLOTS 15   /* lists, tuples, dicts: one BUILD_* instruction */
 #define PM_MAX_OPS 1000000
 #define PM_MAX_CLASSES 65536
 #define PM_MAX_NAMES 1000000
@@ -214,6 +215,9 @@ bool pm_model_object(const pm_model *m, int32_t i, pm_object_info *out);
 /* Slot K of object I: an object index, or -1 (None), -2 (a gc object
  * outside the model), -3 (a non-gc value outside the model). */
 int32_t pm_model_slot(const pm_model *m, int32_t i, int32_t k);
+/* The referent of weak reference I (an object index), or -1 when I is not a
+ * live weak reference or has been cleared. */
+int32_t pm_model_weakref_referent(const pm_model *m, int32_t i);
 /* The object index bound to binding NAME, or -1. */
 int32_t pm_model_binding(const pm_model *m, int32_t name);
 /* The model's counters. */

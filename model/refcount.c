@@ -12,12 +12,18 @@
  * (_PyObject_GC_Link, PyObject_GC_Del). */
 #include "heap.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 
 void pm_incref(pm_model *m, int32_t v)
 {
-    if (v >= 0)
-        m->objs[v].refcnt++;
+    if (v < 0)
+        return;
+    if (m->objs[v].refcnt == INT32_MAX) {
+        pm_fail(m, "reference count overflow");
+        return;
+    }
+    m->objs[v].refcnt++;
 }
 
 void pm_decref(pm_model *m, int32_t v)
@@ -42,7 +48,7 @@ static void free_object(pm_model *m, int32_t o, bool to_freelist)
     if (pm_is_tracked(m, o))
         gc_list_remove(m, o);
     p->live = false;
-    if (p->uid)
+    if (m->objx[o].uid)
         pm_emit(m, PM_EV_FREE, o);
     if (!to_freelist && pm_is_gc(m, o) && m->count[0] > 0)
         m->count[0]--;
@@ -85,7 +91,7 @@ int32_t pm_alloc(pm_model *m, int32_t cls, int32_t nslots)
 
 void pm_assign_uid(pm_model *m, int32_t o)
 {
-    m->objs[o].uid = ++m->next_uid;
+    m->objx[o].uid = ++m->next_uid;
 }
 
 /* Store V into slot K of O: the new value is referenced first, then the old
@@ -228,16 +234,16 @@ static int call_finalizer_from_dealloc(pm_model *m, int32_t o)
 
 static void wr_unlink(pm_model *m, int32_t wr)
 {
-    pm_obj *w = &m->objs[wr];
+    pm_objx *w = &m->objx[wr];
     int32_t ob = w->wr_object;
     if (ob < 0)
         return;
-    if (m->objs[ob].wr_list == wr)
-        m->objs[ob].wr_list = w->wr_next;
+    if (m->objx[ob].wr_list == wr)
+        m->objx[ob].wr_list = w->wr_next;
     if (w->wr_prev >= 0)
-        m->objs[w->wr_prev].wr_next = w->wr_next;
+        m->objx[w->wr_prev].wr_next = w->wr_next;
     if (w->wr_next >= 0)
-        m->objs[w->wr_next].wr_prev = w->wr_prev;
+        m->objx[w->wr_next].wr_prev = w->wr_prev;
     w->wr_object = w->wr_prev = w->wr_next = -1;
 }
 
@@ -260,19 +266,19 @@ static void handle_callback(pm_model *m, int32_t wr)
 /* PyObject_ClearWeakRefs, for an object whose count reached zero. */
 static void clear_weakrefs(pm_model *m, int32_t o)
 {
-    int32_t head = m->objs[o].wr_list;
+    int32_t head = m->objx[o].wr_list;
     /* the callback-less basic ref (and proxy) go first, silently */
     if (head >= 0 && !m->objs[head].has_callback) {
         pm_weakref_clear(m, head);
-        head = m->objs[o].wr_list;
+        head = m->objx[o].wr_list;
         if (head >= 0 && !m->objs[head].has_callback)
             pm_weakref_clear(m, head);
     }
-    head = m->objs[o].wr_list;
+    head = m->objx[o].wr_list;
     if (head < 0)
         return;
     int32_t count = 0;
-    for (int32_t w = head; w >= 0; w = m->objs[w].wr_next)
+    for (int32_t w = head; w >= 0; w = m->objx[w].wr_next)
         count++;
     if (count == 1) {
         bool cb = m->objs[head].has_callback;
@@ -290,9 +296,9 @@ static void clear_weakrefs(pm_model *m, int32_t o)
     for (int32_t k = 0; k < 2 * count; k++)
         pm_slot_put(m, t, k, PM_C_NULL);
     pm_track(m, t);
-    int32_t cur = m->objs[o].wr_list;
+    int32_t cur = m->objx[o].wr_list;
     for (int32_t i = 0; i < count && cur >= 0; i++) {
-        int32_t next = m->objs[cur].wr_next;
+        int32_t next = m->objx[cur].wr_next;
         if (m->objs[cur].refcnt > 0) {
             pm_incref(m, cur);
             pm_slot_put(m, t, 2 * i, cur);
@@ -313,7 +319,7 @@ static void clear_weakrefs(pm_model *m, int32_t o)
  * the new reference at the head or after the basic ref. */
 int32_t pm_new_weakref(pm_model *m, int32_t ob, bool callback)
 {
-    int32_t head = m->objs[ob].wr_list;
+    int32_t head = m->objx[ob].wr_list;
     if (!callback && head >= 0 && !m->objs[head].has_callback) {
         pm_incref(m, head);
         return head;
@@ -322,10 +328,10 @@ int32_t pm_new_weakref(pm_model *m, int32_t ob, bool callback)
     if (w < 0)
         return -1;
     pm_track(m, w);               /* PyType_GenericAlloc tracks at once */
-    pm_obj *p = &m->objs[w];
+    pm_objx *p = &m->objx[w];
     p->wr_object = ob;
-    p->has_callback = callback;
-    head = m->objs[ob].wr_list;   /* recomputed: the allocation may collect */
+    m->objs[w].has_callback = callback;
+    head = m->objx[ob].wr_list;   /* recomputed: the allocation may collect */
     int32_t prev = -1;
     if (callback && head >= 0 && !m->objs[head].has_callback)
         prev = head;
@@ -333,14 +339,14 @@ int32_t pm_new_weakref(pm_model *m, int32_t ob, bool callback)
         p->wr_prev = -1;
         p->wr_next = head;
         if (head >= 0)
-            m->objs[head].wr_prev = w;
-        m->objs[ob].wr_list = w;
+            m->objx[head].wr_prev = w;
+        m->objx[ob].wr_list = w;
     } else {
         p->wr_prev = prev;
-        p->wr_next = m->objs[prev].wr_next;
+        p->wr_next = m->objx[prev].wr_next;
         if (p->wr_next >= 0)
-            m->objs[p->wr_next].wr_prev = w;
-        m->objs[prev].wr_next = w;
+            m->objx[p->wr_next].wr_prev = w;
+        m->objx[prev].wr_next = w;
     }
     pm_assign_uid(m, w);
     return w;
@@ -372,8 +378,8 @@ static void subtype_dealloc(pm_model *m, int32_t o)
         pm_untrack(m, o);
     }
     if (c->del != PM_DEL_NONE && c->weakrefable)
-        while (m->objs[o].wr_list >= 0)     /* refs made by the finalizer */
-            pm_weakref_clear_ref(m, m->objs[o].wr_list);
+        while (m->objx[o].wr_list >= 0)     /* refs made by the finalizer */
+            pm_weakref_clear_ref(m, m->objx[o].wr_list);
     for (int32_t k = 0; k < m->objs[o].nslots && !m->failed; k++) {   /* clear_slots */
         int32_t v = pm_slot_get(m, o, k);
         if (v != PM_NULL) {

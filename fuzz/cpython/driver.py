@@ -11,6 +11,7 @@ generation on `unfreeze`).  A bad trace: `FILE:LINE: error: MESSAGE` on
 stderr, exit status 2, nothing on stdout.  Standard library only.
 """
 
+import json
 import os
 import sys
 
@@ -18,6 +19,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from trace_parse import TraceError, parse  # noqa: E402
 import trace_exec  # noqa: E402
+
+USAGE = "usage: driver.py [--json] [--frozen-base] TRACE...\n"
 
 
 def main(argv):
@@ -32,49 +35,38 @@ def main(argv):
         elif a in ("-h", "--help"):
             sys.stdout.write(__doc__.split("\n\n", 1)[1])
             return 0
-        elif a.startswith("--") and a != "--":
-            sys.stderr.write("driver.py: unknown option %s\n" % a)
+        elif a.startswith("-") and a != "-":
+            sys.stderr.write("driver.py: unknown option %s\n%s" % (a, USAGE))
             return 2
         else:
             files.append(a)
     if not files:
-        sys.stderr.write("usage: driver.py [--json] [--frozen-base] TRACE...\n")
+        sys.stderr.write(USAGE)
         return 2
-    traces = []
+    fmt = trace_exec.format_json if json_mode else trace_exec.format_text
+    out = []
     for f in files:
+        # One at a time: parsed traces waiting for their turn would make the
+        # collections of every initial state slower.
         try:
             with open(f, "rb") as fh:
                 data = fh.read()
         except OSError as e:
             sys.stderr.write("%s:0: error: cannot read: %s\n" % (f, e.strerror))
             return 2
+        info = {}
         try:
-            traces.append(parse(f, data))
+            events = trace_exec.run(parse(f, data), info)
         except TraceError as e:
             sys.stderr.write("%s:%d: error: %s\n" % (f, e.line, e.message))
             return 2
-    fmt = trace_exec.format_json if json_mode else trace_exec.format_text
-    out = []
-    for t in traces:
-        info = {}
-        try:
-            events = trace_exec.run(t, info)
-        except TraceError as e:
-            sys.stderr.write("%s:%d: error: %s\n" % (t.path, e.line, e.message))
-            return 2
         if frozen:
-            sys.stderr.write("%s: frozen_base %d\n" % (t.path, info["frozen_base"]))
-        if len(traces) > 1:
-            out.append('{"file":%s}' % _json_str(t.path) if json_mode
-                       else "== %s" % t.path)
+            sys.stderr.write("%s: frozen_base %d\n" % (f, info["frozen_base"]))
+        if len(files) > 1:
+            out.append('{"file":%s}' % json.dumps(f) if json_mode else "== %s" % f)
         out.extend(fmt(ev) for ev in events)
     sys.stdout.write("".join(s + "\n" for s in out))
     return 0
-
-
-def _json_str(s):
-    import json
-    return json.dumps(s)
 
 
 if __name__ == "__main__":

@@ -37,6 +37,9 @@ def _stats9():
     return [d[k] for d in gc.get_stats() for k in STATS_KEYS]
 
 
+_PRELUDE = []
+
+
 def _globals(trace):
     E = array("q")
     g = {"__name__": "pymemref_trace", "__builtins__": __builtins__,
@@ -51,7 +54,9 @@ def _globals(trace):
          "GETCOUNT": gc.get_count, "GETTH": gc.get_threshold,
          "GETSTATS": gc.get_stats, "FREEZECOUNT": gc.get_freeze_count,
          "ISTRACKED": gc.is_tracked, "ISFINALIZED": gc.is_finalized}
-    exec(compile(tg.prelude(), "<pymemref prelude>", "exec"), g)
+    if not _PRELUDE:
+        _PRELUDE.append(compile(tg.prelude(), "<pymemref prelude>", "exec"))
+    exec(_PRELUDE[0], g)
     return g
 
 
@@ -66,7 +71,10 @@ def _build_classes(trace, g):
             if _testcapi is None or not hasattr(_testcapi, "with_tp_del"):
                 raise TraceError(c.line, "del=legacy needs _testcapi.with_tp_del,"
                                  " which this interpreter lacks")
-            ns["__tp_del__"] = g["TDGet"]()
+            if sys.version_info < (3, 12):     # Modules/_testcapimodule.c
+                ns["__tp_del__"] = g["TDGet"]()
+            else:                               # Modules/_testcapi/gc.c
+                ns["__tp_del__"] = g["TPDEL"]
         elif c.action is not None:
             ns["__del__"] = g[tg.del_func(c)]
         cls = type(c.name, (), ns)
@@ -84,9 +92,14 @@ def weakref_refcount_base():
     if not _RC_BASE:
         class X:
             __slots__ = ("__weakref__",)
-        g = {"ref": weakref.ref, "GRC": sys.getrefcount, "X": X}
-        exec("def f():\n    x = X()\n    t = ref(x)\n    return GRC(t)\n", g)
-        _RC_BASE.append(g["f"]())
+        out = []
+        g = {"ref": weakref.ref, "GRC": sys.getrefcount, "X": X,
+             "A": out.append, "ID": id, "R": [None]}
+        exec("def f():\n    x = X()\n    t = ref(x)\n"
+             "    A(%d); A(ID(t)); A(GRC(t))\n    R[0] = t\n    t = None\n"
+             % tg.WEAKREF, g)
+        g["f"]()
+        _RC_BASE.append(out[2])
     return _RC_BASE[0]
 
 
@@ -121,21 +134,27 @@ def _break(obj):
                 pass
 
 
-def _restore(g):
-    R = g["R"]
-    gc.set_debug(0)
-    gc.unfreeze()
+def _clean(R):
+    """Free what the trace left: names, resurrected objects, gc.garbage."""
     for _ in range(100):
         for i in range(len(R)):
             R[i] = None
         gc.collect()
         if not gc.garbage and not any(x is not None for x in R):
-            break
+            return
         garb = list(gc.garbage)
         gc.garbage.clear()
         for obj in garb:
             _break(obj)
         del garb
+
+
+def _restore(trace, g):
+    gc.set_debug(0)
+    _clean(g["R"])         # the driver's objects are still frozen: quick
+    gc.unfreeze()          # they become garbage for the next initial state
+    if any(op.kind == "freeze" for op in trace.ops):
+        _clean(g["R"])     # what the trace froze itself
     gc.set_threshold(*STARTUP_THRESHOLD)
     gc.set_debug(0)
     gc.enable()
@@ -145,8 +164,8 @@ def run(trace, info=None):
     """Run TRACE; return its observable events as (line, event, fields)."""
     base = weakref_refcount_base()
     g = _globals(trace)
-    src = tg.trace_source(trace)
-    exec(compile(src, "<trace %s>" % trace.path, "exec"), g)
+    for src in tg.trace_source(trace):
+        exec(compile(src, "<trace %s>" % trace.path, "exec"), g)
     _build_classes(trace, g)
     unraisable = []
     old_hook = sys.unraisablehook
@@ -156,14 +175,16 @@ def run(trace, info=None):
     gc.enable()
     try:
         s0, r, fc0, n, err = _go(g["MAIN"], g["E"])
+        if err is not None:
+            err = _dynamic_error(trace, g["E"], n, err, g["R"])
     finally:
         sys.unraisablehook = old_hook
-        _restore(g)
+        _restore(trace, g)
     E = g["E"]
     if info is not None:
         info["frozen_base"] = fc0
     if err is not None:
-        raise _dynamic_error(trace, E, n, err)
+        raise err
     if unraisable:
         pos, exc = unraisable[0]
         raise TraceError(_line_at(E, pos), "exception in a finalizer: %r" % exc)
@@ -180,15 +201,17 @@ def _line_at(E, pos):
     return 0
 
 
-def _dynamic_error(trace, E, n, err):
+def _dynamic_error(trace, E, n, err, R):
     line = _line_at(E, n)
     op = trace.by_line.get(line)
     if isinstance(err, Unbound):
         return TraceError(line, "'%s' is unbound" % trace.names[err.index])
     if op is not None and op.kind == "set":
-        R_obj = type(err).__name__
-        return TraceError(line, "set %s.%d failed (%s: %s)" % (
-            trace.names[op.name], op.slot, R_obj, err))
+        what = {tuple: "a tuple", int: "an atom", weakref.ref: "a weak reference",
+                list: "a list", dict: "a dict"}.get(type(R[op.name]),
+                                                   "an instance")
+        return TraceError(line, "set %s.%d on %s (%s: %s)" % (
+            trace.names[op.name], op.slot, what, type(err).__name__, err))
     if op is not None and op.kind == "weakref":
         if op.value is None:
             return TraceError(line, "weakref needs an object, got _")
@@ -203,12 +226,19 @@ def decode(trace, E, n, s0, fc0, rc_base):
     ids = {}
     num = 0
     line = 0
+    base = fc0
     i = 0
     while i < n:
         v = E[i]
         i += 1
         if v < 0:
             line = -v
+            kind = trace.by_line[line].kind
+            if kind in ("freeze", "unfreeze"):
+                # the driver's own frozen objects go back to the oldest
+                # generation with the trace's unfreeze, and come back with
+                # its next freeze
+                base = fc0 if kind == "freeze" else 0
             continue
         if v == tg.NEW:
             num += 1
@@ -234,10 +264,11 @@ def decode(trace, E, n, s0, fc0, rc_base):
             i += 3
         elif v == tg.STATS:
             st = [E[i + k] - s0[k] for k in range(9)]
-            events.append((line, "stats", {"stats": st}))
+            events.append((line, "stats", {"stats": [
+                dict(zip(STATS_KEYS, st[3 * g:3 * g + 3])) for g in range(3)]}))
             i += 9
         elif v == tg.FREEZE_COUNT:
-            events.append((line, "freeze_count", {"result": E[i] - fc0}))
+            events.append((line, "freeze_count", {"result": E[i] - base}))
             i += 1
         elif v == tg.GARBAGE:
             k = E[i]
@@ -262,8 +293,10 @@ def format_text(ev):
         rest = "o%d" % f["obj"]
     elif name == "collected":
         rest = "%d %d" % (f["generation"], f["result"])
-    elif name in ("count", "threshold", "stats"):
+    elif name in ("count", "threshold"):
         rest = " ".join(str(x) for x in next(iter(f.values())))
+    elif name == "stats":
+        rest = " ".join(str(d[k]) for d in f["stats"] for k in STATS_KEYS)
     elif name == "freeze_count":
         rest = str(f["result"])
     elif name == "garbage":

@@ -6,12 +6,13 @@ specialized, and a call allocates no gc object (3.11+).  The code logs to the
 array E through A = E.append, plain ints only (record layout in trace_exec).
 Inside an operation it creates no object the spec's footprint does not name:
 None in displays comes from the local N (a display of constants would be
-folded into a code constant), results of queries are unpacked into locals.
+folded into a code constant), results of queries are read by subscript (no
+tuple unpacking, whose generic form allocates an iterator).
 """
 
 from trace_parse import TraceError
 
-CHUNK = 2000
+CHUNK = 1000
 
 # Record tags (first int of a record in E); a negative int -L marks the start
 # of the operation on line L.
@@ -52,14 +53,18 @@ def UB(i):
     raise Unbound(i)
 
 class TDGet:
-    # __tp_del__ of legacy classes: slot_tp_del looks the attribute up
-    # through the descriptor protocol; a plain method would allocate a bound
-    # method (a gc object) there.  This __get__ records the event and hands
-    # back a function that does nothing.
+    # __tp_del__ of legacy classes on 3.11: _testcapi's slot_tp_del looks the
+    # attribute up with the descriptor protocol, and a plain method would
+    # allocate a bound method (a gc object) there.  This __get__ records the
+    # event and hands back a function that does nothing.
     __slots__ = ()
     def __get__(self, obj, typ):
         A(%(tpdel)d); A(ID(obj))
         return NOP
+
+def TPDEL(self):
+    # __tp_del__ on 3.12+: slot_tp_del calls _PyType_Lookup's result with self
+    A(%(tpdel)d); A(ID(self))
 """ % {"cb": CALLBACK, "garbage": GARBAGE, "tpdel": TPDEL}
 
 
@@ -205,7 +210,8 @@ class Generator:
         out.append("R[%d] = %s" % (op.name, _val(op.value)))
 
     def op_del(self, op, out):
-        self.check(out, op.name)
+        # deleting an unbound name is not an error (as in the model): the
+        # store of None into the namespace changes nothing
         out.append("R[%d] = None" % op.name)
 
     def op_weakref(self, op, out):
@@ -244,7 +250,11 @@ class Generator:
         w = op.what
         if w in ("count", "threshold"):
             fn, tag = ("GETCOUNT", COUNT) if w == "count" else ("GETTH", THRESHOLD)
-            out.append("a, b, c = %s(); A(%d); A(a); A(b); A(c)" % (fn, tag))
+            # not "a, b, c = ...": an unspecialized UNPACK_SEQUENCE
+            # allocates a tuple iterator (a gc object; Python/ceval.c,
+            # unpack_iterable)
+            out.append("s = %s(); A(%d); A(s[0]); A(s[1]); A(s[2]); s = None"
+                       % (fn, tag))
         elif w == "stats":
             out += ["s = GETSTATS()", "A(%d)" % STATS]
             for g in range(3):
@@ -264,29 +274,27 @@ class Generator:
 
 
 def trace_source(trace):
-    """Source of the finalizers, the chunk functions and MAIN."""
-    parts = [finalizer_source(c) for c in trace.classes
-             if c.kind == "instance" and c.action and c.action[0] != "legacy"]
+    """Source of the finalizers, then of each chunk function, then of MAIN,
+    as pieces to compile one by one (a single module for a long trace would
+    need gigabytes for its syntax tree)."""
+    for c in trace.classes:
+        if c.kind == "instance" and c.action and c.action[0] != "legacy":
+            yield finalizer_source(c)
     gen = Generator(trace)
-    body, chunks = [], 0
-
-    def flush():
-        nonlocal body, chunks
-        parts.append("def T%d():\n    N = None\n%s\n" % (
-            chunks, "".join("    %s\n" % s for s in body)))
-        chunks += 1
-        body = []
-
-    nops = 0
+    body, chunks, nops = [], 0, 0
     for op in trace.ops:
         lines = gen.op(op)
         if lines:
             body += lines
             nops += 1
             if nops % CHUNK == 0:
-                flush()
+                yield _chunk(chunks, body)
+                chunks, body = chunks + 1, []
     if body or chunks == 0:
-        flush()
-    parts.append("def MAIN():\n%s" % "".join(
-        "    T%d()\n" % i for i in range(chunks)))
-    return "\n".join(parts)
+        yield _chunk(chunks, body)
+        chunks += 1
+    yield "def MAIN():\n%s" % "".join("    T%d()\n" % i for i in range(chunks))
+
+
+def _chunk(i, body):
+    return "def T%d():\n    N = None\n%s" % (i, "".join("    %s\n" % s for s in body))

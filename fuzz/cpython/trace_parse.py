@@ -20,6 +20,7 @@ QUERIES_NAMED = ("tracked", "finalized", "refcount")
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 _NUMBER = re.compile(r"(?:0|[1-9][0-9]*)\Z")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 class TraceError(Exception):
@@ -165,7 +166,10 @@ def _action(t, text, line):
     if head == "create" and len(parts) == 3:
         c = t.declared(parts[1], line)
         if c.kind != "instance":
-            raise TraceError(line, "create:%s names a %s class, not an "
+            raise TraceError(line, "create:%s names an %s class, not an "
+                             "instance class" % (c.name, c.kind)
+                             if c.kind == "atom" else
+                             "create:%s names a %s class, not an "
                              "instance class" % (c.name, c.kind))
         return ("create", c, t.name(parts[2], line))
     raise TraceError(line, "unknown del= action '%s'" % text)
@@ -270,6 +274,10 @@ def parse(path, data):
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
             raise TraceError(line, "invalid UTF-8") from None
+        bad = _CONTROL.search(text)
+        if bad:
+            raise TraceError(line, "control character U+%04X"
+                             % ord(bad.group()))
         text = text.split("#", 1)[0]
         toks = [x for x in re.split(r"[ \t]+", text) if x]
         if not toks:

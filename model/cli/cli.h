@@ -38,9 +38,4 @@ const char *cli_line_text(const cli_input *in, cli_cursor *cur, int line, size_t
 int cli_explain(const cli_input *in, pm_buf *out);
 int cli_dot(const cli_input *in, int32_t at, pm_buf *out);
 
-/* ---- additions to the model's interface (model/view_weakref.c) ---- */
-/* The referent of weak reference I (an object index), or -1 when I is not
- * a live weak reference or has been cleared. */
-int32_t pm_model_weakref_referent(const pm_model *m, int32_t i);
-
 #endif /* PYMEMREF_CLI_H */

@@ -4,7 +4,7 @@
  * observer, which reads the objects through the model's read-only accessors
  * and compares what it sees with what it saw at the previous phase:
  *  - the collected set: the tracked objects of generations 0..G once the
- *    younger generations are merged (or those marked COLLECTING);
+ *    younger generations are merged;
  *  - gc_refs after update_refs and after subtract_refs;
  *  - move_unreachable's decision: the `unreachable` flag;
  *  - legacy finalizers: the unreachable objects whose class has `del=legacy`;
@@ -112,21 +112,21 @@ static void flush_result(explain *E, const pm_model *m)
     E->result_pending = false;
 }
 
+/* The objects being collected: generations 0..G, merged into G when the
+ * collection starts (or on a list of the collection's own). */
 static void collect_set(explain *E, const pm_model *m, int generation)
 {
     int32_t n = pm_model_object_count(m);
     E->nset = 0;
-    for (int pass = 0; pass < 2 && E->nset == 0; pass++) {
-        for (int32_t i = 0; i < n; i++) {
-            pm_object_info o;
-            if (!pm_model_object(m, i, &o))
-                continue;
-            bool in = pass == 0 ? o.where >= PM_WHERE_GEN0 && o.where <= generation
-                                : o.where == PM_WHERE_COLLECTING;
-            if (!in || !reserve(E, (void **)&E->set, &E->cap_set, E->nset + 1, sizeof(member)))
-                continue;
-            E->set[E->nset++] = (member){ .obj = i };
-        }
+    for (int32_t i = 0; i < n; i++) {
+        pm_object_info o;
+        if (!pm_model_object(m, i, &o) ||
+            !((o.where >= PM_WHERE_GEN0 && o.where <= generation) ||
+              o.where == PM_WHERE_COLLECTING))
+            continue;
+        if (!reserve(E, (void **)&E->set, &E->cap_set, E->nset + 1, sizeof(member)))
+            return;
+        E->set[E->nset++] = (member){ .obj = i };
     }
 }
 
@@ -183,8 +183,11 @@ static void start(explain *E, const pm_model *m, int generation)
 /* The table of gc_refs and decisions, after move_unreachable. */
 static void table(explain *E, const pm_model *m)
 {
-    pm_buf_printf(E->out, "  collected set: %d object%s (generations 0..%d)\n", (int)E->nset,
-                  E->nset == 1 ? "" : "s", E->generation);
+    pm_buf_printf(E->out, "  collected set: %d object%s (", (int)E->nset, E->nset == 1 ? "" : "s");
+    if (E->generation == 0)
+        pm_buf_printf(E->out, "generation 0)\n");
+    else
+        pm_buf_printf(E->out, "generations 0..%d merged)\n", E->generation);
     if (E->nset == 0)
         return;
     int width = 6;

@@ -4,6 +4,7 @@
 #include "cli/cli.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,10 +42,16 @@ typedef struct args {
     const char *path;
 } args;
 
-static int usage_error(const char *fmt, const char *what)
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A mistake in the command line: say what, show the usage; exit status 2. */
+static int usage_error(const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
     fprintf(stderr, "pymemref: ");
-    fprintf(stderr, fmt, what);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
     fprintf(stderr, "\n%s", usage_text);
     return 2;
 }
@@ -81,7 +88,7 @@ static void print_help(void)
 static int parse_args(int argc, char **argv, args *a)
 {
     if (argc < 2)
-        return usage_error("%s", "no command given");
+        return usage_error("no command given");
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         print_help();
@@ -154,9 +161,9 @@ static int parse_args(int argc, char **argv, args *a)
         }
     }
     if (!a->path)
-        return usage_error("%s", "no trace file given");
+        return usage_error("no trace file given");
     if (a->cmd == CMD_DOT && !a->have_at)
-        return usage_error("%s", "`dot` needs `--at N`");
+        return usage_error("`dot` needs `--at N`");
     return -1;
 }
 

@@ -1,2 +1,3 @@
-# unit.mk: unit test sources (check library); wired into the build by tests/tests.mk.
-UNIT_TEST_SRCS += tests/unit/test_trace_parse.c
+# unit.mk: the parser's unit tests (check library); wired in by tests/tests.mk.
+# Each file is one test program; parse_check.h holds their shared helpers.
+UNIT_TEST_SRCS += tests/unit/test_trace_lex.c tests/unit/test_trace_parse.c
