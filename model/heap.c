@@ -132,6 +132,7 @@ void gc_list_append(pm_model *m, int32_t node, int32_t head)
     m->objs[last].gc_next = node;
     m->objs[node].gc_prev = last;
     m->objs[node].gc_next = head;
+    m->objs[node].list = (uint8_t)head;
     m->objs[head].gc_prev = node;
 }
 
@@ -159,6 +160,8 @@ void gc_list_merge(pm_model *m, int32_t from, int32_t to)
         return;
     int32_t tail = m->objs[to].gc_prev;
     int32_t first = m->objs[from].gc_next, last = m->objs[from].gc_prev;
+    for (int32_t o = first; o != from; o = m->objs[o].gc_next)
+        m->objs[o].list = (uint8_t)to;
     m->objs[tail].gc_next = first;
     m->objs[first].gc_prev = tail;
     m->objs[last].gc_next = to;
@@ -254,11 +257,7 @@ static pm_where where_of(const pm_model *m, int32_t o)
         return PM_WHERE_FREED;
     if (p->gc_next < 0)
         return PM_WHERE_UNTRACKED;
-    /* Walk to the head of the list the object is on. */
-    int32_t h = p->gc_next;
-    while (m->objs[h].label != PM_LABEL_HEAD)
-        h = m->objs[h].gc_next;
-    return h <= PM_HEAD_PERMANENT ? (pm_where)h : PM_WHERE_COLLECTING;
+    return p->list <= PM_HEAD_PERMANENT ? (pm_where)p->list : PM_WHERE_COLLECTING;
 }
 
 bool pm_model_object(const pm_model *m, int32_t i, pm_object_info *out)

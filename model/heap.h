@@ -45,6 +45,7 @@ typedef struct pm_obj {
     bool finalized;       /* _PyGC_FINALIZED                                */
     bool has_callback;    /* weakref: wr_callback is set (the shared CB)    */
     uint8_t label;        /* PM_LABEL_*                                     */
+    uint8_t list;         /* the head of the list it is on, when tracked    */
 } pm_obj;
 
 typedef struct pm_objx {

@@ -32,6 +32,9 @@ static bool lists_ok(const pm_model *m, uint8_t *seen, char *why, size_t len)
                 return fail(why, len, "generation %d: bad link %d", h, o);
             if (m->objs[o].gc_prev != prev)
                 return fail(why, len, "generation %d: broken back link at object %d", h, o);
+            if (m->objs[o].list != h)
+                return fail(why, len, "object %d is on generation %d but says %d", o, h,
+                            m->objs[o].list);
             if (seen[o]++)
                 return fail(why, len, "object %d is on a generation list twice", o);
             if (!m->objs[o].live)

@@ -28,3 +28,4 @@ lib: $(LIB)
 cli: $(CLI)
 
 -include $(MODEL_OBJS:.o=.d) $(CLI_OBJS:.o=.d)
+include model/install.mk

@@ -111,9 +111,10 @@ typedef struct pm_obm_arena {
 } pm_obm_arena;
 
 #ifdef PM_PROOF
-# ifndef PM_PROOF_CAP_ARENAS
-#  define PM_PROOF_CAP_ARENAS 32
-# endif
+/* 32 arenas: the table doubles once (16 -> 32) in the proof build; the
+ * pool table is 32 * 64 (written out: ACSL array types need a literal). */
+# define PM_PROOF_CAP_ARENAS 32
+# define PM_PROOF_CAP_POOLS 2048
 # define PM_OBM_TABLE(T, name, n) T name[n]
 #else
 # define PM_OBM_TABLE(T, name, n) T *name
@@ -134,7 +135,7 @@ typedef struct pm_obm {
     int32_t maxarenas;            /* CPython's maxarenas                   */
     int32_t cap_arenas;           /* physical capacity of the tables       */
     PM_OBM_TABLE(pm_obm_arena, arenas, PM_PROOF_CAP_ARENAS);
-    PM_OBM_TABLE(pm_obm_pool, pools, PM_PROOF_CAP_ARENAS * PM_OBM_MAX_POOLS);
+    PM_OBM_TABLE(pm_obm_pool, pools, PM_PROOF_CAP_POOLS);
     PM_OBM_TABLE(int32_t, unused, PM_PROOF_CAP_ARENAS); /* unused_arena_objects,
                                      bottom first (witness of the chain)  */
     int32_t nunused;

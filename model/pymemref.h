@@ -231,6 +231,40 @@ bool pm_model_is_valid(const pm_model *m, char *why, size_t len);
 /* Run a whole trace; stop at the first error.  Returns 0 or -1. */
 int pm_model_run(pm_model *m, const pm_trace *trace, pm_diag *diag);
 
+/* ---------------------------------------------------------------- sessions */
+/* A session feeds a model one trace line at a time, as a runtime under test
+ * co-simulates with it operation by operation (`pymemref serve`,
+ * spec/trace.md "The lockstep protocol").  Lines are numbered from 1 in the
+ * order they are applied, failed ones included, so that the lines applied
+ * form a trace that `pymemref run` executes with the same events.
+ * (model/api_lockstep.c) */
+typedef struct pm_session pm_session;
+
+/* A session on PROFILE; FILE names it in diagnostics.  NULL when out of
+ * memory. */
+pm_session *pm_session_new(const pm_profile *profile, const pm_options *opts,
+                           const char *file);
+void pm_session_free(pm_session *s);
+/* Start again from the initial state, on PROFILE (NULL: the same one).
+ * Returns 0, or -1 when out of memory (the session is then broken). */
+int pm_session_reset(pm_session *s, const pm_profile *profile);
+/* Apply TEXT (LEN bytes, one line without its newline) as the next line.
+ * Returns 0 (its events are pm_session_first_event()..event count), -1 when
+ * the line is refused (a static or dynamic error in *DIAG: the model and the
+ * symbol tables are as before the line), or -2 when the model failed inside
+ * the operation (out of memory, an internal error): the session is then
+ * broken and refuses every line until pm_session_reset. */
+int pm_session_apply(pm_session *s, const char *text, size_t len, pm_diag *diag);
+/* The number of the last line applied (0 after a reset). */
+int pm_session_line(const pm_session *s);
+/* The first event of the last line applied. */
+int32_t pm_session_first_event(const pm_session *s);
+bool pm_session_broken(const pm_session *s);
+const pm_profile *pm_session_profile(const pm_session *s);
+const pm_model *pm_session_model(const pm_session *s);
+/* The trace built so far: its operations are the lines that succeeded. */
+const pm_trace *pm_session_trace(const pm_session *s);
+
 /* -------------------------------------------------------------- formatting */
 /* Append the text (or JSON Lines) form of event E to a growing buffer. */
 typedef struct pm_buf { char *data; size_t len, cap; bool oom; } pm_buf;

@@ -68,5 +68,7 @@ int tp_declare_class(parser *P, tok name, int32_t *out);
 const pm_class *tp_decl_of(const parser *P, int32_t cls);
 /* Free everything P holds. */
 void tp_release(parser *P);
+/* Parse one line into P (trace_parse.c; for model/api_lockstep.c). */
+int tp_parse_line(parser *P, const char *s, size_t n);
 
 #endif /* PM_TRACE_LEX_H */

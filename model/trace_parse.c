@@ -370,6 +370,15 @@ static int parse_line(parser *P, const char *s, size_t n)
     return 0;
 }
 
+/* One line of a trace built a line at a time (model/api_lockstep.c); the
+ * caller has set P->line.  The checks of pm_trace_parse; on failure no
+ * operation is appended, but binding names and initial values read before
+ * the error stay in P->t. */
+int tp_parse_line(parser *P, const char *s, size_t n)
+{
+    return parse_line(P, s, n);
+}
+
 int pm_trace_parse(const char *file, const char *text, size_t len,
                    pm_trace *out, pm_diag *diag)
 {

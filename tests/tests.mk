@@ -66,3 +66,4 @@ examples: $(CLI) $(SETUP_STAMP)
 	done
 
 TEST_TARGETS += unit unit-asan unit-valgrind check-expectations examples
+include tests/robust/robust.mk

@@ -107,6 +107,8 @@ def _go(main, E):
     """Initial state, then the trace.  Nothing is allocated between the
     freeze and the trace's first operation."""
     gc.collect()
+    if gc.garbage:                 # left by an earlier trace: clean, retry
+        return None
     s0 = _stats9()
     gc.freeze()
     r = gc.collect()
@@ -146,11 +148,14 @@ def _clean(R):
         gc.garbage.clear()
         for obj in garb:
             _break(obj)
-        del garb
+        # the last object must not outlive the next check in `obj`: freeing
+        # it can run a finalizer (never called for what was uncollectable)
+        obj = garb = None
 
 
 def _restore(trace, g):
-    gc.set_debug(0)
+    gc.disable()           # no automatic collection (and finalizer) between
+    gc.set_debug(0)        # _clean's last collection and its checks
     _clean(g["R"])         # the driver's objects are still frozen: quick
     gc.unfreeze()          # they become garbage for the next initial state
     if any(op.kind == "freeze" for op in trace.ops):
@@ -174,7 +179,11 @@ def run(trace, info=None):
     gc.set_debug(0)
     gc.enable()
     try:
-        s0, r, fc0, n, err = _go(g["MAIN"], g["E"])
+        res = _go(g["MAIN"], g["E"])
+        if res is None:
+            _clean([])
+            res = _go(g["MAIN"], g["E"])
+        s0, r, fc0, n, err = res
         if err is not None:
             err = _dynamic_error(trace, g["E"], n, err, g["R"])
     finally:

@@ -9,6 +9,7 @@ import re
 MAX_LINE_BYTES = 4096
 MAX_NAME_BYTES = 64
 MAX_SLOTS = 64
+MAX_DISPLAY = 15
 MAX_OPS = 1000000
 MAX_CLASSES = 65536
 MAX_NAMES = 1000000
@@ -142,6 +143,11 @@ def _class(t, toks, line):
             c.action = _action(t, a[4:], line)
     if kind == "atom" and c.slots:
         raise TraceError(line, "an atom has no slots")
+    if kind in ("list", "tuple", "dict") and c.slots > MAX_DISPLAY:
+        # spec/differences.md, display-splitting: longer displays compile
+        # into several instructions with temporaries of their own
+        raise TraceError(line, "a %s class has at most %d slots"
+                         % (kind, MAX_DISPLAY))
     if kind == "tuple" and c.slots < 1:
         raise TraceError(line, "a tuple class needs at least one slot")
     if kind != "instance" and (c.weakref or c.action):

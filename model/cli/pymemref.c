@@ -1,6 +1,8 @@
 /* pymemref.c: the command.  `run` prints a trace's events, `explain` walks
- * through each collection, `dot` draws the object graph.  Output is built in
- * memory and written only once the whole command has succeeded. */
+ * through each collection, `dot` draws the object graph; `check`, `serve`
+ * and `export` (check.c, serve.c, export.c) parse their own arguments with
+ * the helpers here.  Output is built in memory and written only once the
+ * whole command has succeeded. */
 #include "cli/cli.h"
 
 #include <errno.h>
@@ -13,6 +15,10 @@ static const char usage_text[] =
     "usage: pymemref run [--profile V] [--observable] [--json] [--frozen-base N] TRACE\n"
     "       pymemref explain [--profile V] [--frozen-base N] TRACE\n"
     "       pymemref dot [--profile V] [--frozen-base N] --at N TRACE\n"
+    "       pymemref check [--profile V] [--observable-only] [--frozen-base N] TRACE EVENTS\n"
+    "       pymemref serve [--profile V] [--observable] [--frozen-base N]\n"
+    "       pymemref export --python [--profile V] [--frozen-base N] [--driver DIR]\n"
+    "                       (TRACE [-o FILE] | --dir DIR [--keep-going] TRACE...)\n"
     "       pymemref --help | --version\n";
 
 static const char help_text[] =
@@ -24,11 +30,21 @@ static const char help_text[] =
     "  explain    show what each garbage collection did, phase by phase\n"
     "  dot        Graphviz source of the object graph after operation N\n"
     "             (operations are the non-blank, non-comment lines, from 1)\n"
+    "  check      compare an implementation's event log with the model's events\n"
+    "             for the trace; report the first divergence (exit status 1)\n"
+    "  serve      lockstep mode: one JSON request per line on stdin (a trace\n"
+    "             line, or a reset), one JSON answer per line on stdout\n"
+    "  export     a standalone Python unittest file that runs the trace and\n"
+    "             compares its events with the model's (--dir: many, and run_all.py)\n"
     "\n"
     "  --profile V       CPython version to model (default: %s; known:%s)\n"
     "  --observable      only the events a Python program can see\n"
     "  --json            JSON Lines instead of text\n"
     "  --frozen-base N   objects the driver froze before the trace\n"
+    "  --observable-only (check) compare only the events a Python program can see;\n"
+    "                    otherwise EVENTS must hold the model-only events too\n"    "  --driver DIR      (export) the driver's modules (default: beside the\n"
+    "                    command, fuzz/cpython or share/pymemref/cpython)\n"
+    "  --keep-going      (export --dir) leave out the traces the model refuses\n"
     "  --help, --version\n";
 
 typedef enum { CMD_RUN, CMD_EXPLAIN, CMD_DOT } command;
@@ -42,10 +58,8 @@ typedef struct args {
     const char *path;
 } args;
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
 /* A mistake in the command line: say what, show the usage; exit status 2. */
-static int usage_error(const char *fmt, ...)
+int cli_usage_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -57,7 +71,7 @@ static int usage_error(const char *fmt, ...)
 }
 
 /* A decimal number 0..MAX. */
-static bool parse_count(const char *s, int64_t max, int64_t *out)
+bool cli_parse_count(const char *s, int64_t max, int64_t *out)
 {
     if (!*s)
         return false;
@@ -73,7 +87,7 @@ static bool parse_count(const char *s, int64_t max, int64_t *out)
     return true;
 }
 
-static void print_help(void)
+void cli_print_help(void)
 {
     char known[128] = "";
     for (const pm_profile *const *p = pm_profiles(); *p; p++) {
@@ -88,10 +102,10 @@ static void print_help(void)
 static int parse_args(int argc, char **argv, args *a)
 {
     if (argc < 2)
-        return usage_error("no command given");
+        return cli_usage_error("no command given");
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
-        print_help();
+        cli_print_help();
         return 0;
     }
     if (!strcmp(cmd, "--version")) {
@@ -105,14 +119,14 @@ static int parse_args(int argc, char **argv, args *a)
     else if (!strcmp(cmd, "dot"))
         a->cmd = CMD_DOT;
     else
-        return usage_error("unknown command `%s`", cmd);
+        return cli_usage_error("unknown command `%s`", cmd);
 
     bool only_files = false;
     for (int i = 2; i < argc; i++) {
         const char *s = argv[i];
         if (only_files || s[0] != '-' || !strcmp(s, "-")) {
             if (a->path)
-                return usage_error("more than one trace given (`%s`)", s);
+                return cli_usage_error("more than one trace given (`%s`)", s);
             a->path = s;
             continue;
         }
@@ -121,7 +135,7 @@ static int parse_args(int argc, char **argv, args *a)
             continue;
         }
         if (!strcmp(s, "--help") || !strcmp(s, "-h")) {
-            print_help();
+            cli_print_help();
             return 0;
         }
         /* Options with a value: "--opt V" or "--opt=V". */
@@ -136,7 +150,7 @@ static int parse_args(int argc, char **argv, args *a)
                 else if (i + 1 < argc)
                     val = argv[++i];
                 else
-                    return usage_error("`%s` needs a value", names[k]);
+                    return cli_usage_error("`%s` needs a value", names[k]);
                 break;
             }
         }
@@ -144,12 +158,12 @@ static int parse_args(int argc, char **argv, args *a)
         if (k == 0) {
             a->profile = val;
         } else if (k == 1) {
-            if (!parse_count(val, INT64_MAX, &v))
-                return usage_error("`--frozen-base` needs a number, got `%s`", val);
+            if (!cli_parse_count(val, INT64_MAX, &v))
+                return cli_usage_error("`--frozen-base` needs a number, got `%s`", val);
             a->frozen_base = v;
         } else if (k == 2 && a->cmd == CMD_DOT) {
-            if (!parse_count(val, INT32_MAX, &v))
-                return usage_error("`--at` needs an operation number, got `%s`", val);
+            if (!cli_parse_count(val, INT32_MAX, &v))
+                return cli_usage_error("`--at` needs an operation number, got `%s`", val);
             a->at = (int32_t)v;
             a->have_at = true;
         } else if (!strcmp(s, "--observable") && a->cmd == CMD_RUN) {
@@ -157,18 +171,18 @@ static int parse_args(int argc, char **argv, args *a)
         } else if (!strcmp(s, "--json") && a->cmd == CMD_RUN) {
             a->json = true;
         } else {
-            return usage_error("unknown option `%s`", s);
+            return cli_usage_error("unknown option `%s`", s);
         }
     }
     if (!a->path)
-        return usage_error("no trace file given");
+        return cli_usage_error("no trace file given");
     if (a->cmd == CMD_DOT && !a->have_at)
-        return usage_error("`dot` needs `--at N`");
+        return cli_usage_error("`dot` needs `--at N`");
     return -1;
 }
 
 /* Read PATH wholly into memory. */
-static int read_file(const char *path, char **text, size_t *len)
+int cli_read_file(const char *path, char **text, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -205,6 +219,36 @@ static int read_file(const char *path, char **text, size_t *len)
     return 0;
 }
 
+const pm_profile *cli_find_profile(const char *name)
+{
+    const char *pname = name ? name : pm_profile_default_name();
+    const pm_profile *p = pm_profile_find(pname);
+    if (!p) {
+        fprintf(stderr, "pymemref: unknown profile `%s` (known:", pname);
+        for (const pm_profile *const *q = pm_profiles(); *q; q++)
+            fprintf(stderr, " %s", (*q)->name);
+        fprintf(stderr, ")\n");
+    }
+    return p;
+}
+
+bool cli_option(int argc, char **argv, int *i, const char *name, const char **val)
+{
+    const char *s = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(s, name, n) != 0 || (s[n] != '\0' && s[n] != '='))
+        return false;
+    if (s[n] == '=')
+        *val = s + n + 1;
+    else if (*i + 1 < argc)
+        *val = argv[++*i];
+    else {
+        cli_usage_error("`%s` needs a value", name);
+        *val = NULL;
+    }
+    return true;
+}
+
 static int cmd_run(const cli_input *in, const args *a, pm_buf *out)
 {
     pm_model *m = pm_model_new(in->profile, &in->options);
@@ -230,18 +274,12 @@ static int cmd_run(const cli_input *in, const args *a, pm_buf *out)
 
 static int dispatch(const args *a, cli_input *in, pm_buf *out)
 {
-    const char *pname = a->profile ? a->profile : pm_profile_default_name();
-    in->profile = pm_profile_find(pname);
-    if (!in->profile) {
-        fprintf(stderr, "pymemref: unknown profile `%s` (known:", pname);
-        for (const pm_profile *const *p = pm_profiles(); *p; p++)
-            fprintf(stderr, " %s", (*p)->name);
-        fprintf(stderr, ")\n");
+    in->profile = cli_find_profile(a->profile);
+    if (!in->profile)
         return -1;
-    }
     in->path = a->path;
     in->options.frozen_base = a->frozen_base;
-    if (read_file(a->path, &in->text, &in->len))
+    if (cli_read_file(a->path, &in->text, &in->len))
         return -1;
     pm_diag d;
     if (pm_trace_parse(a->path, in->text, in->len, &in->trace, &d)) {
@@ -258,6 +296,12 @@ static int dispatch(const args *a, cli_input *in, pm_buf *out)
 
 int main(int argc, char **argv)
 {
+    if (argc >= 2 && !strcmp(argv[1], "check"))
+        return cli_check_main(argc, argv);
+    if (argc >= 2 && !strcmp(argv[1], "serve"))
+        return cli_serve_main(argc, argv);
+    if (argc >= 2 && !strcmp(argv[1], "export"))
+        return cli_export_main(argc, argv);
     args a = { 0 };
     int status = parse_args(argc, argv, &a);
     if (status >= 0)
