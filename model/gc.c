@@ -183,7 +183,7 @@ static int64_t handle_weakrefs(pm_model *m, int32_t unreachable, int32_t old)
     }
     while (!gc_list_is_empty(m, wrcb_to_call) && !m->failed) {
         int32_t wr = m->objs[wrcb_to_call].gc_next;
-        pm_emit(m, PM_EV_CALLBACK, wr);
+        pm_call_callback(m, wr);
         pm_decref(m, wr);
         if (m->objs[wrcb_to_call].gc_next == wr)
             gc_list_move(m, wr, old);
@@ -265,6 +265,13 @@ int64_t pm_gc_collect_main(pm_model *m, int generation)
     int32_t old = generation + 1 < PM_NUM_GENERATIONS ? generation + 1 : young;
     observe(m, PM_PHASE_COLLECT_START, generation);
 
+    if (m->prof->immortal_to_permanent && young == PM_HEAD_GEN2) {
+        /* update_refs: the driver's immortal objects go back to permanent */
+        m->opaque_permanent += m->opaque_imm_gen2;
+        m->opaque_imm_permanent += m->opaque_imm_gen2;
+        m->opaque_gen2 -= m->opaque_imm_gen2;
+        m->opaque_imm_gen2 = 0;
+    }
     int32_t unreachable = pm_scratch_head(m);
     int32_t finalizers = pm_scratch_head(m);
     int32_t final_unreachable = pm_scratch_head(m);
@@ -335,14 +342,34 @@ int64_t pm_gc_collect_generations(pm_model *m)
     return 0;
 }
 
-/* The tail of _PyObject_GC_Link (3.11): collect now if count0 passed its
- * threshold, collection is enabled and none is running. */
+/* The tail of _PyObject_GC_Link: when count0 passed its threshold, collection
+ * is enabled and none is running, 3.11 collects right here; 3.12 and later
+ * only schedule it (_Py_ScheduleGC) for the next eval-breaker check. */
 void pm_gc_maybe_collect(pm_model *m)
 {
-    if (m->prof->collect_in_allocation && m->count[0] > m->threshold[0] &&
-        m->enabled && m->threshold[0] != 0 && !m->collecting && !m->failed) {
+    if (m->count[0] > m->threshold[0] && m->enabled && m->threshold[0] != 0 &&
+        !m->collecting && !m->failed) {
+        if (!m->prof->collect_in_allocation) {
+            m->gc_scheduled = true;
+            return;
+        }
         m->collecting = true;
         pm_gc_collect_generations(m);
         m->collecting = false;
     }
+}
+
+/* An eval-breaker check (_Py_HandlePending -> _Py_RunGC): the driver's code
+ * reaches one after every call of a C function and at the entry of every
+ * Python function (spec/trace.md lists where). */
+void pm_eval_breaker(pm_model *m)
+{
+    if (!m->gc_scheduled || m->failed)
+        return;
+    m->gc_scheduled = false;
+    if (!m->enabled || m->collecting)
+        return;
+    m->collecting = true;
+    pm_gc_collect_generations(m);
+    m->collecting = false;
 }

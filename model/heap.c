@@ -373,8 +373,10 @@ pm_model *pm_model_new(const pm_profile *prof, const pm_options *opts)
     m->objs[m->ns].refcnt = 1;
     gc_list_append(m, m->garbage, PM_HEAD_PERMANENT);
     gc_list_append(m, m->ns, PM_HEAD_PERMANENT);
-    m->opaque_permanent = m->opts.frozen_base;
-    m->permanent_base = 2 + m->opaque_permanent;
+    /* the namespace and gc.garbage are two of the objects the driver froze */
+    m->opaque_permanent = m->opts.frozen_base > 2 ? m->opts.frozen_base - 2 : 0;
+    m->opaque_imm_permanent = m->opts.frozen_immortal < m->opaque_permanent
+                                  ? m->opts.frozen_immortal : m->opaque_permanent;
     return m;
 }
 

@@ -80,11 +80,13 @@ struct pm_model {
     int64_t count[PM_NUM_GENERATIONS];
     int32_t threshold[PM_NUM_GENERATIONS];
     bool enabled, collecting, saveall;
+    bool gc_scheduled;          /* 3.12+: a collection waits for the eval breaker */
     int64_t long_lived_pending, long_lived_total;
     pm_gen_stats stats[PM_NUM_GENERATIONS];
-    int64_t opaque_permanent;   /* driver's frozen objects, outside the model */
-    int64_t opaque_gen2;        /* ... after unfreeze                          */
-    int64_t permanent_base;     /* freeze count at the start                   */
+    /* The driver's frozen objects, outside the model: how many are in the
+     * permanent generation and in gen2, and how many of those immortal. */
+    int64_t opaque_permanent, opaque_gen2;
+    int64_t opaque_imm_permanent, opaque_imm_gen2;
     int32_t next_scratch;       /* next free scratch head                      */
 
     /* free lists (Objects/listobject.c, dictobject.c, tupleobject.c) */
@@ -186,10 +188,11 @@ void pm_dealloc(pm_model *m, int32_t o);
 void pm_run_finalizer(pm_model *m, int32_t o);            /* tp_finalize */
 void pm_weakref_clear_ref(pm_model *m, int32_t wr);       /* _PyWeakref_ClearRef */
 void pm_weakref_clear(pm_model *m, int32_t wr);           /* clear_weakref */
+void pm_call_callback(pm_model *m, int32_t wr);           /* CB(wr) */
 void pm_tp_clear(pm_model *m, int32_t o);                 /* tp_clear */
 void pm_list_append(pm_model *m, int32_t list, int32_t v);
 void pm_clear_freelists(pm_model *m);
-int32_t pm_new_weakref(pm_model *m, int32_t referent, bool callback);
+int32_t pm_new_weakref(pm_model *m, int32_t referent, bool callback, bool *is_new);
 
 /* ---- gc.c: the collector (Modules/gcmodule.c) */
 /* The K-th reference that tp_traverse visits in object O (see gc.c). */
@@ -206,6 +209,7 @@ static inline int32_t pm_traverse_count(const pm_model *m, int32_t o)
 }
 int64_t pm_gc_collect_main(pm_model *m, int generation);
 void pm_gc_maybe_collect(pm_model *m);   /* after count0 was raised */
+void pm_eval_breaker(pm_model *m);       /* a point where 3.12+ checks it */
 int64_t pm_gc_collect_generations(pm_model *m);
 
 #endif /* PM_HEAP_H */

@@ -61,6 +61,7 @@ static void op_new(pm_model *m, const pm_trace *t, const pm_op *op)
         if (o < 0)
             return;
         pm_track(m, o);
+        pm_eval_breaker(m);       /* after the call C() */
         pm_assign_uid(m, o);
         for (int32_t k = 0; k < c.nslots; k++)
             if (vals[k] != PM_NULL)
@@ -69,6 +70,7 @@ static void op_new(pm_model *m, const pm_trace *t, const pm_op *op)
         o = pm_alloc(m, cls, 0);
         if (o < 0)
             return;
+        pm_eval_breaker(m);       /* the driver's logging call */
         pm_assign_uid(m, o);
     } else {
         /* a display: the items are on the stack before the container exists */
@@ -87,6 +89,7 @@ static void op_new(pm_model *m, const pm_trace *t, const pm_op *op)
                 pm_slot_put(m, o, k, vals[k]);     /* the stack's references move in */
             pm_track(m, o);
         }
+        pm_eval_breaker(m);       /* the driver's logging call */
         pm_assign_uid(m, o);
     }
     pm_bind(m, op->name, o);
@@ -134,11 +137,15 @@ static void op_weakref(pm_model *m, const pm_trace *t, const pm_op *op)
         return;
     pm_slot_put(m, args, 0, ob);
     pm_incref(m, ob);
-    int32_t w = pm_new_weakref(m, ob, op->callback);
+    bool is_new;
+    int32_t w = pm_new_weakref(m, ob, op->callback, &is_new);
     pm_decref(m, args);
     pm_decref(m, ob);
     if (w < 0)
         return;
+    pm_eval_breaker(m);           /* after the call ref(...) */
+    if (is_new)
+        pm_assign_uid(m, w);
     pm_bind(m, op->name, w);
     pm_decref(m, w);
 }
@@ -167,6 +174,7 @@ static void op_threshold(pm_model *m, const pm_op *op)
     for (int i = 0; i < op->nargs; i++)
         m->threshold[i] = op->args[i];
     pm_decref(m, args);
+    pm_eval_breaker(m);
 }
 
 static void op_freeze(pm_model *m)
@@ -176,14 +184,16 @@ static void op_freeze(pm_model *m)
         m->count[g] = 0;
     }
     m->opaque_permanent += m->opaque_gen2;
-    m->opaque_gen2 = 0;
+    m->opaque_imm_permanent += m->opaque_imm_gen2;
+    m->opaque_gen2 = m->opaque_imm_gen2 = 0;
 }
 
 static void op_unfreeze(pm_model *m)
 {
     gc_list_merge(m, PM_HEAD_PERMANENT, PM_HEAD_GEN2);
     m->opaque_gen2 += m->opaque_permanent;
-    m->opaque_permanent = 0;
+    m->opaque_imm_gen2 += m->opaque_imm_permanent;
+    m->opaque_permanent = m->opaque_imm_permanent = 0;
 }
 
 static void op_garbage_clear(pm_model *m)
@@ -201,6 +211,7 @@ static void query_triple(pm_model *m, pm_event_kind kind)
     for (int g = 0; g < 3; g++)
         v[g] = kind == PM_EV_COUNT ? m->count[g] : m->threshold[g];
     int32_t tup = temp_tuple(m, 3, PM_OPAQUE_ATOM);
+    pm_eval_breaker(m);           /* after the call; the result is held */
     pm_event *e = pm_emit_raw(m, kind);
     if (e)
         memcpy(e->v, v, sizeof v);
@@ -229,20 +240,28 @@ static void query_stats(pm_model *m)
         pm_list_append(m, list, d);
         pm_decref(m, d);
     }
+    pm_eval_breaker(m);           /* after the call; the result is held */
     pm_event *e = pm_emit_raw(m, PM_EV_STATS);
     if (e)
         memcpy(e->v, v, sizeof v);
     pm_decref(m, list);
 }
 
+/* The trace's own objects in the permanent generation, plus the driver's
+ * while they are not frozen as a block (the driver reports its count
+ * relative to that block while it is frozen). */
 static int64_t freeze_count(const pm_model *m)
 {
     int64_t n = 0;
+    bool block_frozen = false;
     for (int32_t o = m->objs[PM_HEAD_PERMANENT].gc_next; o != PM_HEAD_PERMANENT;
-         o = m->objs[o].gc_next)
-        if (o != m->ns && o != m->garbage)
+         o = m->objs[o].gc_next) {
+        if (o == m->ns)
+            block_frozen = true;
+        else if (o != m->garbage)
             n++;
-    return n;
+    }
+    return block_frozen ? n : n + m->opaque_permanent;
 }
 
 static void op_query(pm_model *m, const pm_trace *t, const pm_op *op)
@@ -264,6 +283,7 @@ static void op_query(pm_model *m, const pm_trace *t, const pm_op *op)
             e->result = freeze_count(m);
         return;
     case PM_Q_GARBAGE: {
+        pm_eval_breaker(m);       /* RESUME of the driver's QG() */
         int32_t first = m->nevobjs, n = m->objs[m->garbage].nslots;
         for (int32_t k = 0; k < n; k++) {
             int32_t v = pm_slot_get(m, m->garbage, k);
@@ -305,6 +325,8 @@ int pm_model_step(pm_model *m, const pm_trace *t, const pm_op *op, pm_diag *diag
     diag->line = op->line;
     m->diag = diag;
     m->cur_line = op->line;
+    if (op->kind != PM_OP_CLASS)
+        pm_eval_breaker(m);       /* the driver's call marking the operation */
     switch (op->kind) {
     case PM_OP_CLASS:
         pm_model_declare(m, &op->decl);

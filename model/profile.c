@@ -18,7 +18,43 @@ static const pm_profile py311 = {
     .untrack_dicts_in_full = true,       /* Modules/gcmodule.c: untrack_dicts */
 };
 
-static const pm_profile *const all[] = { &py311, NULL };
+/* 3.12: collections are scheduled by the allocation and run at the next
+ * eval-breaker check (Modules/gcmodule.c: _PyObject_GC_Link, _Py_ScheduleGC,
+ * _Py_RunGC; Python/ceval_gil.c: _Py_HandlePending). */
+static const pm_profile py312 = {
+    .name = "3.12",
+    .cpython = "3.12.1 (pyenv), 3.12.7 (Pyodide 0.27.7)",
+    .threshold = { 700, 10, 10 },
+    .collect_in_allocation = false,
+    .immortal_to_permanent = true,       /* Modules/gcmodule.c: update_refs */
+    .trashcan_limit = 50,
+    .list_freelist_max = 80,
+    .dict_freelist_max = 80,
+    .tuple_freelist_max = 2000,
+    .tuple_freelist_sizes = 20,
+    .untrack_dicts_in_full = true,
+};
+
+/* 3.13: threshold0 2000 (Python/gc.c: _PyGC_InitState), and the trashcan
+ * measured in C recursion left (Include/cpython/object.h: Py_TRASHCAN_BEGIN
+ * defers when c_recursion_remaining <= Py_TRASHCAN_HEADROOM = 50, out of
+ * Py_C_RECURSION_LIMIT = 10000 on Linux); the driver's own frames use a few
+ * of them, which spec/differences.md names `trashcan-c-stack`. */
+static const pm_profile py313 = {
+    .name = "3.13",
+    .cpython = "3.13.0 (pyenv), 3.13.2 (Pyodide 0.29.3)",
+    .threshold = { 2000, 10, 10 },
+    .collect_in_allocation = false,
+    .trashcan_limit = 10000 - 50,
+    .trashcan_headroom = true,
+    .list_freelist_max = 80,
+    .dict_freelist_max = 80,
+    .tuple_freelist_max = 2000,
+    .tuple_freelist_sizes = 20,
+    .untrack_dicts_in_full = true,
+};
+
+static const pm_profile *const all[] = { &py311, &py312, &py313, NULL };
 
 const pm_profile *const *pm_profiles(void)
 {

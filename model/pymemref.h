@@ -113,12 +113,18 @@ typedef struct pm_profile {
     const char *cpython;          /* the release it was checked against      */
     int32_t threshold[PM_NUM_GENERATIONS];
     bool collect_in_allocation;   /* 3.11: synchronously in _PyObject_GC_Link */
-    int32_t trashcan_limit;       /* _PyTrash_UNWIND_LEVEL                    */
+    int32_t trashcan_limit;       /* 3.11/3.12: _PyTrash_UNWIND_LEVEL; 3.13:
+                                     the C recursion left minus the headroom  */
+    bool trashcan_headroom;       /* 3.13: the chain is emptied as soon as the
+                                     depth is Py_TRASHCAN_HEADROOM below the
+                                     limit, not when it returns to 0          */
     int32_t list_freelist_max;    /* PyList_MAXFREELIST                       */
     int32_t dict_freelist_max;    /* PyDict_MAXFREELIST                       */
     int32_t tuple_freelist_max;   /* PyTuple_MAXFREELIST, per size            */
     int32_t tuple_freelist_sizes; /* PyTuple_NFREELISTS: sizes 1..this        */
     bool untrack_dicts_in_full;   /* untrack_dicts() in full collections      */
+    bool immortal_to_permanent;   /* 3.12: update_refs moves immortal objects
+                                     to the permanent generation             */
 } pm_profile;
 
 /* The profile called NAME ("3.11"), or NULL. */
@@ -173,7 +179,13 @@ typedef void (*pm_observer_fn)(void *ctx, const pm_model *m, pm_phase phase,
 
 /* Options of a model run. */
 typedef struct pm_options {
-    int64_t frozen_base;   /* objects the driver froze before the trace      */
+    int64_t frozen_base;   /* gc.get_freeze_count() when the trace starts:
+                              the driver's frozen objects, which a trace's
+                              `unfreeze` puts into gen2 (spec/differences.md,
+                              interpreter-objects-after-unfreeze)          */
+    int64_t frozen_immortal; /* how many of them are immortal (3.12 moves
+                              those back to the permanent generation when
+                              it collects them)                            */
 } pm_options;
 
 pm_model *pm_model_new(const pm_profile *profile, const pm_options *opts);

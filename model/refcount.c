@@ -159,7 +159,10 @@ static void dealloc_kind(pm_model *m, int32_t o);
 static void trash_end(pm_model *m)
 {
     m->trash_nesting--;
-    if (m->ntrash > 0 && m->trash_nesting <= 0) {
+    /* 3.11/3.12: when the depth is back to 0; 3.13: as soon as there is
+     * twice the headroom left (Include/cpython/object.h, Py_TRASHCAN_END) */
+    int32_t below = m->prof->trashcan_headroom ? m->prof->trashcan_limit - 50 : 1;
+    if (m->ntrash > 0 && m->trash_nesting < below) {
         /* _PyTrash_thread_destroy_chain: last deposited first. */
         m->trash_nesting++;
         while (m->ntrash > 0 && !m->failed)
@@ -181,6 +184,7 @@ static void run_del(pm_model *m, int32_t o)
 {
     const pm_class *c = pm_cls(m, o);
     pm_incref(m, o);
+    pm_eval_breaker(m);           /* RESUME of __del__ */
     pm_emit(m, PM_EV_DEL, o);
     switch (c->del) {
     case PM_DEL_RESURRECT:
@@ -195,6 +199,7 @@ static void run_del(pm_model *m, int32_t o)
         if (n < 0)
             break;
         pm_track(m, n);
+        pm_eval_breaker(m);       /* after the call C() */
         pm_assign_uid(m, n);
         pm_bind(m, name, n);
         pm_decref(m, n);          /* the evaluation stack lets go */
@@ -258,8 +263,11 @@ void pm_weakref_clear_ref(pm_model *m, int32_t wr)
     wr_unlink(m, wr);
 }
 
-static void handle_callback(pm_model *m, int32_t wr)
+/* The shared callback CB(wr): a Python function, so an eval-breaker check
+ * at its entry. */
+void pm_call_callback(pm_model *m, int32_t wr)
 {
+    pm_eval_breaker(m);
     pm_emit(m, PM_EV_CALLBACK, wr);
 }
 
@@ -285,7 +293,7 @@ static void clear_weakrefs(pm_model *m, int32_t o)
         m->objs[head].has_callback = false;
         pm_weakref_clear(m, head);
         if (cb && m->objs[head].refcnt > 0)
-            handle_callback(m, head);
+            pm_call_callback(m, head);
         return;
     }
     /* Several: the references and their callbacks are parked in a tuple. */
@@ -310,20 +318,22 @@ static void clear_weakrefs(pm_model *m, int32_t o)
     }
     for (int32_t i = 0; i < count && !m->failed; i++)
         if (pm_slot_get(m, t, 2 * i + 1) == PM_OPAQUE_GC)
-            handle_callback(m, pm_slot_get(m, t, 2 * i));
+            pm_call_callback(m, pm_slot_get(m, t, 2 * i));
     pm_decref(m, t);
 }
 
 /* weakref.ref(referent[, callback]) after its argument tuple exists:
  * weakref___new__ reuses the basic ref, or allocates (may collect) and links
  * the new reference at the head or after the basic ref. */
-int32_t pm_new_weakref(pm_model *m, int32_t ob, bool callback)
+int32_t pm_new_weakref(pm_model *m, int32_t ob, bool callback, bool *is_new)
 {
     int32_t head = m->objx[ob].wr_list;
+    *is_new = false;
     if (!callback && head >= 0 && !m->objs[head].has_callback) {
         pm_incref(m, head);
         return head;
     }
+    *is_new = true;
     int32_t w = pm_alloc(m, PM_CLS_WEAKREF, 0);
     if (w < 0)
         return -1;
@@ -348,7 +358,6 @@ int32_t pm_new_weakref(pm_model *m, int32_t ob, bool callback)
             m->objx[p->wr_next].wr_prev = w;
         m->objx[prev].wr_next = w;
     }
-    pm_assign_uid(m, w);
     return w;
 }
 
@@ -372,6 +381,7 @@ static void subtype_dealloc(pm_model *m, int32_t o)
         /* _testcapi's slot_tp_del: temporarily alive while __tp_del__ runs */
         pm_track(m, o);
         m->objs[o].refcnt = 1;
+        pm_eval_breaker(m);                 /* the Python code of __tp_del__ */
         pm_emit(m, PM_EV_TP_DEL, o);
         if (--m->objs[o].refcnt > 0)
             goto end;

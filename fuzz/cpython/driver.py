@@ -2,6 +2,7 @@
 """pymemref CPython driver: run traces (spec/trace.md) in this interpreter.
 
 usage: driver.py [--json] [--frozen-base] TRACE...
+       driver.py --batch
 
 Prints the observable events of each trace, `LINE: EVENT` (or JSON Lines
 with --json); with several traces, each block starts with `== FILE` (with
@@ -9,6 +10,11 @@ with --json); with several traces, each block starts with `== FILE` (with
 objects the driver froze before each trace (they come back into the old
 generation on `unfreeze`).  A bad trace: `FILE:LINE: error: MESSAGE` on
 stderr, exit status 2, nothing on stdout.  Standard library only.
+
+--batch runs the traces that arrive on standard input, one after another in
+this process, and answers each as it completes (protocol in trace_batch.py:
+`%trace NAME` ... `%end` in, the events and `%done ok|error frozen_base=N`
+out); the differential fuzzer (fuzz/fuzz.py) drives it.
 """
 
 import json
@@ -20,13 +26,18 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from trace_parse import TraceError, parse  # noqa: E402
 import trace_exec  # noqa: E402
 
-USAGE = "usage: driver.py [--json] [--frozen-base] TRACE...\n"
+USAGE = ("usage: driver.py [--json] [--frozen-base] TRACE...\n"
+         "       driver.py --batch\n")
 
 
 def main(argv):
     json_mode = False
     frozen = False
     files = []
+    if argv == ["--batch"]:
+        import trace_batch
+        trace_batch.serve(sys.stdin, sys.stdout)
+        return 0
     for a in argv:
         if a == "--json":
             json_mode = True

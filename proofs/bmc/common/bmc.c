@@ -9,7 +9,7 @@ bool bmc_start(bmc *b)
     b->t.file = "<bmc>";
     b->t.values = b->values;
     b->m = pm_model_new(pm_profile_find("3.11"), NULL);
-    return b->m != NULL;
+    return b->m != NULL && bmc_reserve(b->m);
 }
 
 void bmc_finish(bmc *b)

@@ -43,8 +43,10 @@ typedef struct bmc {
     int line;
 } bmc;
 
-/* A model under the 3.11 profile; false only when its allocation failed. */
+/* A model under the 3.11 profile, its tables reserved (bmc_reserve.c);
+ * false only when an allocation failed. */
 bool bmc_start(bmc *b);
+bool bmc_reserve(pm_model *m);
 void bmc_finish(bmc *b);
 
 /* Run one operation (its line is set here).  0, or -1 when the model
