@@ -8,3 +8,11 @@ $(BENCH_GC_FULL): bench/gc_full/model_full.c bench/gc_full/lcg.h $(LIB)
 .PHONY: bench
 bench: $(BENCH_GC_FULL)
 	BENCH_GC_FULL_BIN=$(BENCH_GC_FULL) PYTHON=$(PYTHON) bench/gc_full/run.sh
+
+# ---------------------------------------------------------------------------
+# The differential fuzzer, end to end (bench/fuzz/run.py; owned with fuzz/):
+# cases/s against the native python3 and each Pyodide build.
+.PHONY: bench-fuzz
+bench: bench-fuzz
+bench-fuzz: $(FUZZ_MODEL) $(SETUP_STAMP)
+	$(PYTHON) bench/fuzz/run.py --python $(PYTHON)

@@ -1,1 +1,37 @@
-# fuzz.mk: filled in by its owner
+# fuzz.mk: the differential fuzzer (fuzz/fuzz.py and its model side).
+#   $(FUZZ_MODEL)       build/pymemref-fuzz-model: the model answering the
+#                       fuzzer's batch protocol (fuzz/model_batch.c)
+#   make fuzz-smoke     a short campaign against every interpreter found
+#                       (part of `make test`)
+#   make fuzz-campaign  a larger one: FUZZ_CASES cases, FUZZ_SEED seed
+
+FUZZ_MODEL := $(BUILD)/pymemref-fuzz-model
+
+$(FUZZ_MODEL): fuzz/model_batch.c $(LIB) model/pymemref.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ fuzz/model_batch.c $(LIB)
+
+.PHONY: fuzz-model
+fuzz-model: $(FUZZ_MODEL)
+
+# Smoke: every native interpreter of $(INTERPRETERS) and the three Pyodide
+# builds, a short campaign each (under 5 minutes in all), and the bundled
+# traces through the batch driver.  Interpreters without a model profile
+# are reported as such ("no model profile for X.Y yet") and get the
+# driver's self-check instead.
+FUZZ_SMOKE_CASES   ?= 1000
+FUZZ_SMOKE_PYODIDE ?= 200
+FUZZ_SEED          ?= 1
+FUZZ_CASES         ?= 20000
+FUZZ_CASES_PYODIDE ?= 2000
+
+.PHONY: fuzz-smoke fuzz-campaign
+fuzz-smoke: $(FUZZ_MODEL) $(SETUP_STAMP)
+	$(PYTHON) fuzz/campaign.py --stored --seed $(FUZZ_SEED) \
+	  --cases $(FUZZ_SMOKE_CASES) --pyodide-cases $(FUZZ_SMOKE_PYODIDE) \
+	  --interpreters $(INTERPRETERS)
+
+fuzz-campaign: $(FUZZ_MODEL) $(SETUP_STAMP)
+	$(PYTHON) fuzz/campaign.py --seed $(FUZZ_SEED) \
+	  --cases $(FUZZ_CASES) --pyodide-cases $(FUZZ_CASES_PYODIDE) \
+	  --interpreters $(INTERPRETERS)

@@ -108,6 +108,13 @@ struct pm_model {
     void *observer_ctx;
 };
 
+/* The ACSL predicates of these contracts (pm_heap_ok, ...) and the ghost
+ * state they use: spec/acsl/heap.acsl.  Proved by Frama-C/WP: make proofs
+ * (proofs/wp/core/). */
+#ifdef __FRAMAC__
+#include "../spec/acsl/heap.acsl"
+#endif
+
 /* ---- heap.c: objects, slots, lists, events */
 int32_t pm_obj_new(pm_model *m, int32_t cls, int32_t nslots, int32_t label);
 bool pm_slots_grow(pm_model *m, int32_t o, int32_t need);
@@ -157,12 +164,109 @@ static inline bool pm_may_be_tracked(const pm_model *m, int32_t v)
     return true;
 }
 
+/* The list primitives keep pm_heap_ok; each says which positions move.
+ * Lists are those of Modules/gcmodule.c (gc_list_*), indices for links. */
+
+/*@ requires PM_LAYOUT(m) && PM_SYNC(m) && 0 <= head < PM_NHEADS;
+    assigns m->objs[head].gc_next, m->objs[head].gc_prev,
+            pm_gnext[head], pm_gprev[head];
+    ensures PM_SYNC(m);
+    ensures pm_gnext[head] == head && pm_gprev[head] == head;
+*/
 void gc_list_init(pm_model *m, int32_t head);
+
+/*@ requires PM_HEAP_OK(m) && pm_active(head);
+    assigns \nothing;
+    ensures \result <==> pm_glen[head] == 0;
+*/
 bool gc_list_is_empty(const pm_model *m, int32_t head);
+
+/* Append the untracked NODE at the end of HEAD's list. */
+/*@ requires PM_HEAP_OK(m) && pm_active(head);
+    requires PM_NHEADS <= node < pm_gn && pm_gnext[node] < 0;
+    assigns m->objs[node].gc_next, m->objs[node].gc_prev, m->objs[node].list,
+            m->objs[pm_gprev[head]].gc_next, m->objs[head].gc_prev,
+            pm_gnext[node], pm_gprev[node], pm_glst[node],
+            pm_gnext[pm_gprev[head]], pm_gprev[head],
+            pm_gpos[node], pm_glen[head];
+    ensures PM_HEAP_OK(m);
+    ensures pm_member(node, head);
+    ensures pm_gpos[node] == pm_glen[head] == \old(pm_glen[head]) + 1;
+    ensures \forall integer j; PM_NHEADS <= j < pm_gn ==>
+              (pm_gnext[j] >= 0 <==> (\old(pm_gnext[j]) >= 0 || j == node));
+*/
 void gc_list_append(pm_model *m, int32_t node, int32_t head);
+
+/* Unlink the tracked NODE; the objects after it move one position down. */
+/*@ requires PM_HEAP_OK(m);
+    requires PM_NHEADS <= node < pm_gn && pm_gnext[node] >= 0;
+    assigns m->objs[node].gc_next, m->objs[node].gc_prev,
+            m->objs[pm_gprev[node]].gc_next, m->objs[pm_gnext[node]].gc_prev,
+            pm_gnext[node], pm_gprev[node],
+            pm_gnext[pm_gprev[node]], pm_gprev[pm_gnext[node]],
+            pm_gpos[PM_NHEADS .. pm_gn - 1], pm_glen[pm_glst[node]];
+    ensures PM_HEAP_OK(m);
+    ensures pm_gnext[node] == -1;
+    ensures pm_glen[\old(pm_glst[node])] == \old(pm_glen[pm_glst[node]]) - 1;
+    ensures \forall integer j; PM_NHEADS <= j < pm_gn ==>
+              (pm_gnext[j] >= 0 <==> (\old(pm_gnext[j]) >= 0 && j != node));
+    ensures \forall integer j; PM_NHEADS <= j < pm_gn ==>
+              (pm_member{Old}(j, \old(pm_glst[node])) && \old(pm_gpos[j]) > \old(pm_gpos[node])
+               ==> pm_gpos[j] == \old(pm_gpos[j]) - 1)
+              && (!(pm_member{Old}(j, \old(pm_glst[node])) && \old(pm_gpos[j]) > \old(pm_gpos[node]))
+               ==> pm_gpos[j] == \old(pm_gpos[j]));
+*/
 void gc_list_remove(pm_model *m, int32_t node);
+
+/* Move the tracked NODE to the end of another list HEAD. */
+/*@ requires PM_HEAP_OK(m) && pm_active(head);
+    requires PM_NHEADS <= node < pm_gn && pm_gnext[node] >= 0;
+    requires pm_glst[node] != head;
+    assigns m->objs[PM_NHEADS .. pm_gn - 1].gc_next, m->objs[0 .. pm_gn - 1].gc_prev,
+            m->objs[0 .. pm_gn - 1].gc_next, m->objs[node].list,
+            pm_gnext[0 .. pm_gn - 1], pm_gprev[0 .. pm_gn - 1], pm_glst[node],
+            pm_gpos[PM_NHEADS .. pm_gn - 1], pm_glen[0 .. PM_NHEADS - 1];
+    ensures PM_HEAP_OK(m);
+    ensures pm_member(node, head);
+    ensures pm_gpos[node] == pm_glen[head] == \old(pm_glen[head]) + 1;
+    ensures pm_glen[\old(pm_glst[node])] == \old(pm_glen[pm_glst[node]]) - 1;
+    ensures \forall integer g; 0 <= g < PM_NHEADS && g != head
+              && g != \old(pm_glst[node]) ==> pm_glen[g] == \old(pm_glen[g]);
+    ensures \forall integer j; PM_NHEADS <= j < pm_gn ==>
+              (pm_gnext[j] >= 0 <==> \old(pm_gnext[j]) >= 0);
+    ensures \forall integer j; PM_NHEADS <= j < pm_gn && j != node ==>
+              pm_glst[j] == \old(pm_glst[j])
+              && (pm_member{Old}(j, \old(pm_glst[node])) && \old(pm_gpos[j]) > \old(pm_gpos[node])
+                  ==> pm_gpos[j] == \old(pm_gpos[j]) - 1)
+              && (!(pm_member{Old}(j, \old(pm_glst[node])) && \old(pm_gpos[j]) > \old(pm_gpos[node]))
+                  ==> pm_gpos[j] == \old(pm_gpos[j]));
+*/
 void gc_list_move(pm_model *m, int32_t node, int32_t head);
+
+/* Append FROM's objects to TO, leaving FROM empty. */
+/*@ requires PM_HEAP_OK(m) && pm_active(from) && pm_active(to) && from != to;
+    assigns m->objs[0 .. pm_gn - 1].gc_next, m->objs[0 .. pm_gn - 1].gc_prev,
+            m->objs[PM_NHEADS .. pm_gn - 1].list,
+            pm_gnext[0 .. pm_gn - 1], pm_gprev[0 .. pm_gn - 1],
+            pm_glst[PM_NHEADS .. pm_gn - 1], pm_gpos[PM_NHEADS .. pm_gn - 1],
+            pm_glen[from], pm_glen[to];
+    ensures PM_HEAP_OK(m);
+    ensures pm_glen[from] == 0;
+    ensures pm_glen[to] == \old(pm_glen[to]) + \old(pm_glen[from]);
+    ensures \forall integer j; PM_NHEADS <= j < pm_gn ==>
+              (pm_gnext[j] >= 0 <==> \old(pm_gnext[j]) >= 0);
+    ensures \forall integer j; PM_NHEADS <= j < pm_gn ==>
+              (pm_member{Old}(j, from)
+               ==> pm_glst[j] == to && pm_gpos[j] == \old(pm_gpos[j]) + \old(pm_glen[to]))
+              && (!pm_member{Old}(j, from)
+               ==> pm_glst[j] == \old(pm_glst[j]) && pm_gpos[j] == \old(pm_gpos[j]));
+*/
 void gc_list_merge(pm_model *m, int32_t from, int32_t to);
+
+/*@ requires PM_HEAP_OK(m) && pm_active(head);
+    assigns \nothing;
+    ensures \result == pm_glen[head];
+*/
 int64_t gc_list_size(const pm_model *m, int32_t head);
 int32_t pm_scratch_head(pm_model *m);
 void pm_scratch_release(pm_model *m, int32_t n);

@@ -46,6 +46,11 @@ static void free_tables(pm_obm *st)
     free(st->arenas);
     free(st->pools);
     free(st->unused);
+    free(st->arena_next);
+    free(st->arena_prev);
+    free(st->arena_rank);
+    free(st->pool_next);
+    free(st->pool_prev);
     free(st->map_keys);
     free(st->sys);
 }
@@ -96,10 +101,25 @@ int pm_obm_grow(pm_obm *st, int32_t n)
         return -1;
     st->arenas = ar;
     memset(ar + old, 0, (na - old) * sizeof *ar);
-    int32_t *un = realloc(st->unused, na * sizeof *un);
-    if (un == NULL)
-        return -1;
-    st->unused = un;
+    int32_t **links[] = {&st->unused, &st->arena_next, &st->arena_prev,
+                         &st->arena_rank};
+    for (size_t i = 0; i < sizeof links / sizeof *links; i++) {
+        int32_t *x = realloc(*links[i], na * sizeof *x);
+        if (x == NULL)
+            return -1;
+        for (size_t j = old; j < na; j++)
+            x[j] = PM_OBM_NONE;
+        *links[i] = x;
+    }
+    int32_t **plinks[] = {&st->pool_next, &st->pool_prev};
+    for (size_t i = 0; i < 2; i++) {
+        int32_t *x = realloc(*plinks[i], na * PM_OBM_MAX_POOLS * sizeof *x);
+        if (x == NULL)
+            return -1;
+        for (size_t j = old * PM_OBM_MAX_POOLS; j < na * PM_OBM_MAX_POOLS; j++)
+            x[j] = PM_OBM_NONE;
+        *plinks[i] = x;
+    }
     /* pools: a fresh zeroed array (calloc leaves untouched pages unmapped)
      * and a copy of the pools carved so far */
     pm_obm_pool *pl = calloc(na * PM_OBM_MAX_POOLS, sizeof *pl);

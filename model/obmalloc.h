@@ -77,9 +77,6 @@ typedef struct pm_obm_pool {
     int32_t nblocks;        /* NUMBLOCKS(szidx)                            */
     int32_t freeblock;      /* head of the free list (block number) or -1  */
     int32_t nfree;          /* length of the free list                     */
-    int32_t nextpool;       /* used list: pool id or PM_OBM_HDR(c);
-                               freepools: next pool id or -1               */
-    int32_t prevpool;       /* used list only                              */
     int32_t fpos;           /* position in its arena's freepools stack     */
     /* Free list: next[b] is the block after b (or -1).  stack[] holds the
      * same list bottom first (stack[nfree-1] == freeblock) and pos[] is its
@@ -103,9 +100,6 @@ typedef struct pm_obm_arena {
     int32_t ntotalpools;    /* 64, or 63 when address is not pool-aligned  */
     int32_t freepools;      /* head pool id of the cached free pools, -1   */
     int32_t nfpcached;      /* length of freepools                         */
-    int32_t nextarena;      /* usable_arenas or unused_arena_objects link  */
-    int32_t prevarena;      /* usable_arenas link                          */
-    int32_t urank;          /* position in usable_arenas, -1 when absent   */
     int32_t unpos;          /* position in the unused stack, -1 when absent */
     int32_t fpstack[PM_OBM_MAX_POOLS]; /* freepools, bottom first (pool ids) */
 } pm_obm_arena;
@@ -135,7 +129,17 @@ typedef struct pm_obm {
     int32_t maxarenas;            /* CPython's maxarenas                   */
     int32_t cap_arenas;           /* physical capacity of the tables       */
     PM_OBM_TABLE(pm_obm_arena, arenas, PM_PROOF_CAP_ARENAS);
+    /* the arena links, apart from the arenas for the proofs' sake:
+     * nextarena (usable_arenas or unused_arena_objects), prevarena
+     * (usable_arenas) and the position in usable_arenas (-1: absent) */
+    PM_OBM_TABLE(int32_t, arena_next, PM_PROOF_CAP_ARENAS);
+    PM_OBM_TABLE(int32_t, arena_prev, PM_PROOF_CAP_ARENAS);
+    PM_OBM_TABLE(int32_t, arena_rank, PM_PROOF_CAP_ARENAS);
     PM_OBM_TABLE(pm_obm_pool, pools, PM_PROOF_CAP_POOLS);
+    /* the pool links: nextpool (usedpools: pool id or PM_OBM_HDR(c);
+     * freepools: next pool id or -1) and prevpool (usedpools) */
+    PM_OBM_TABLE(int32_t, pool_next, PM_PROOF_CAP_POOLS);
+    PM_OBM_TABLE(int32_t, pool_prev, PM_PROOF_CAP_POOLS);
     PM_OBM_TABLE(int32_t, unused, PM_PROOF_CAP_ARENAS); /* unused_arena_objects,
                                      bottom first (witness of the chain)  */
     int32_t nunused;

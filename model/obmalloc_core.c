@@ -41,9 +41,9 @@ static int32_t block_pop(pm_obm *st, int32_t p)
 static void rank_shift(pm_obm *st, int32_t lo, int32_t hi, int32_t d)
 {
     for (int32_t i = 0; i < st->maxarenas; i++) {
-        int32_t r = st->arenas[i].urank;
+        int32_t r = st->arena_rank[i];
         if (r >= lo && r <= hi)
-            st->arenas[i].urank = r + d;
+            st->arena_rank[i] = r + d;
     }
 }
 
@@ -52,11 +52,11 @@ static void rank_shift(pm_obm *st, int32_t lo, int32_t hi, int32_t d)
 static void usable_pop_head(pm_obm *st)
 {
     int32_t a = st->usable_arenas;
-    int32_t n = st->arenas[a].nextarena;
+    int32_t n = st->arena_next[a];
     st->usable_arenas = n;
     if (n != PM_OBM_NONE)
-        st->arenas[n].prevarena = PM_OBM_NONE;
-    st->arenas[a].urank = PM_OBM_NONE;
+        st->arena_prev[n] = PM_OBM_NONE;
+    st->arena_rank[a] = PM_OBM_NONE;
     rank_shift(st, 1, st->nusable - 1, -1);
     st->nusable--;
 }
@@ -98,8 +98,8 @@ static int32_t new_arena(pm_obm *st, int *grew)
         /* the new entries, chained in index order */
         for (int32_t i = numarenas - 1; i >= st->maxarenas; i--) {
             st->arenas[i].address = 0;
-            st->arenas[i].urank = PM_OBM_NONE;
-            st->arenas[i].nextarena = st->unused_arena_objects;
+            st->arena_rank[i] = PM_OBM_NONE;
+            st->arena_next[i] = st->unused_arena_objects;
             st->unused_arena_objects = i;
             st->unused[st->nunused] = i;
             st->nunused++;
@@ -112,7 +112,7 @@ static int32_t new_arena(pm_obm *st, int *grew)
     if (!arena_address_ok(st, address))
         return PM_OBM_NONE;
     pm_obm_note_arena(st, address);
-    st->unused_arena_objects = st->arenas[a].nextarena;
+    st->unused_arena_objects = st->arena_next[a];
     st->nunused--;
     pm_obm_arena *ao = &st->arenas[a];
     ao->address = address;
@@ -157,27 +157,27 @@ static void describe(const pm_obm *st, int32_t p, int32_t b,
 static void used_push_front(pm_obm *st, int32_t p, int32_t c)
 {
     int32_t next = st->used_next[c];
-    st->pools[p].nextpool = next;
-    st->pools[p].prevpool = PM_OBM_HDR(c);
+    st->pool_next[p] = next;
+    st->pool_prev[p] = PM_OBM_HDR(c);
     if (next < 0)
         st->used_prev[c] = p;
     else
-        st->pools[next].prevpool = p;
+        st->pool_prev[next] = p;
     st->used_next[c] = p;
 }
 
 /* Unlink pool P from its used list. */
 static void used_unlink(pm_obm *st, int32_t p)
 {
-    int32_t next = st->pools[p].nextpool, prev = st->pools[p].prevpool;
+    int32_t next = st->pool_next[p], prev = st->pool_prev[p];
     if (next < 0)
         st->used_prev[PM_OBM_HDR_CLASS(next)] = prev;
     else
-        st->pools[next].prevpool = prev;
+        st->pool_prev[next] = prev;
     if (prev < 0)
         st->used_next[PM_OBM_HDR_CLASS(prev)] = next;
     else
-        st->pools[prev].nextpool = next;
+        st->pool_next[prev] = next;
 }
 
 /* pymalloc_pool_extend: the free list of pool P (class C) just ran out. */
@@ -204,9 +204,9 @@ static int allocate_from_new_pool(pm_obm *st, int32_t c, pm_obm_block *out)
         if (na == PM_OBM_NONE)
             return PM_OBM_ENOMEM;
         st->usable_arenas = na;
-        st->arenas[na].nextarena = PM_OBM_NONE;
-        st->arenas[na].prevarena = PM_OBM_NONE;
-        st->arenas[na].urank = 0;
+        st->arena_next[na] = PM_OBM_NONE;
+        st->arena_prev[na] = PM_OBM_NONE;
+        st->arena_rank[na] = 0;
         st->nusable = 1;
         st->nfp2lasta[st->arenas[na].nfreepools] = na;
         out->new_arena = 1;
@@ -223,7 +223,7 @@ static int allocate_from_new_pool(pm_obm *st, int32_t c, pm_obm_block *out)
     if (ao->freepools != PM_OBM_NONE) {
         /* a cached free pool */
         p = ao->freepools;
-        ao->freepools = st->pools[p].nextpool;
+        ao->freepools = st->pool_next[p];
         ao->nfpcached--;
         ao->nfreepools--;
     } else {
@@ -290,9 +290,9 @@ static void release_arena(pm_obm *st, int32_t a)
     if (prev == PM_OBM_NONE)
         st->usable_arenas = next;
     else
-        st->arenas[prev].nextarena = next;
+        st->arena_next[prev] = next;
     if (next != PM_OBM_NONE)
-        st->arenas[next].prevarena = prev;
+        st->arena_prev[next] = prev;
     int32_t r = ao->urank;
     ao->urank = PM_OBM_NONE;
     rank_shift(st, r + 1, st->nusable - 1, -1);
@@ -311,7 +311,7 @@ static void insert_to_freepool(pm_obm *st, int32_t p, pm_obm_block *out)
     used_unlink(st, p);
     int32_t a = p / PM_OBM_MAX_POOLS;
     pm_obm_arena *ao = &st->arenas[a];
-    st->pools[p].nextpool = ao->freepools;
+    st->pool_next[p] = ao->freepools;
     ao->freepools = p;
     ao->fpstack[ao->nfpcached] = p;
     st->pools[p].fpos = ao->nfpcached;
@@ -340,7 +340,7 @@ static void insert_to_freepool(pm_obm *st, int32_t p, pm_obm_block *out)
         ao->nextarena = st->usable_arenas;
         ao->prevarena = PM_OBM_NONE;
         if (st->usable_arenas != PM_OBM_NONE)
-            st->arenas[st->usable_arenas].prevarena = a;
+            st->arena_prev[st->usable_arenas] = a;
         st->usable_arenas = a;
         if (st->nfp2lasta[1] == PM_OBM_NONE)
             st->nfp2lasta[1] = a;
@@ -351,17 +351,17 @@ static void insert_to_freepool(pm_obm *st, int32_t p, pm_obm_block *out)
     if (a == lastnf)
         return;                                 /* case 4 */
     /* case 3: move ao right after lastnf */
-    int32_t r0 = ao->urank, r1 = st->arenas[lastnf].urank;
+    int32_t r0 = ao->urank, r1 = st->arena_rank[lastnf];
     if (ao->prevarena != PM_OBM_NONE)
-        st->arenas[ao->prevarena].nextarena = ao->nextarena;
+        st->arena_next[ao->prevarena] = ao->nextarena;
     else
         st->usable_arenas = ao->nextarena;
-    st->arenas[ao->nextarena].prevarena = ao->prevarena;
+    st->arena_prev[ao->nextarena] = ao->prevarena;
     ao->prevarena = lastnf;
-    ao->nextarena = st->arenas[lastnf].nextarena;
+    ao->nextarena = st->arena_next[lastnf];
     if (ao->nextarena != PM_OBM_NONE)
-        st->arenas[ao->nextarena].prevarena = a;
-    st->arenas[lastnf].nextarena = a;
+        st->arena_prev[ao->nextarena] = a;
+    st->arena_next[lastnf] = a;
     rank_shift(st, r0 + 1, r1, -1);
     ao->urank = r1;
 }

@@ -37,7 +37,7 @@ void pm_obm_snapshot_write(const pm_obm *st, FILE *out)
                 ao->ncarved, ao->nfreepools);
         fprintf(out, "freepools %d", a);
         for (int32_t p = ao->freepools; p != PM_OBM_NONE;
-             p = st->pools[p].nextpool)
+             p = st->pool_next[p])
             fprintf(out, " %d", p % PM_OBM_MAX_POOLS);
         fputc('\n', out);
         for (int32_t k = 0; k < ao->ncarved; k++) {
@@ -52,7 +52,7 @@ void pm_obm_snapshot_write(const pm_obm *st, FILE *out)
     }
     fputs("usable", out);
     for (int32_t a = st->usable_arenas; a != PM_OBM_NONE;
-         a = st->arenas[a].nextarena)
+         a = st->arena_next[a])
         fprintf(out, " %d", a);
     fputc('\n', out);
     for (int32_t k = 0; k <= PM_OBM_MAX_POOLS; k++)
@@ -60,14 +60,14 @@ void pm_obm_snapshot_write(const pm_obm *st, FILE *out)
             fprintf(out, "nfp2lasta %d %d\n", k, st->nfp2lasta[k]);
     fputs("unused", out);
     for (int32_t a = st->unused_arena_objects; a != PM_OBM_NONE;
-         a = st->arenas[a].nextarena)
+         a = st->arena_next[a])
         fprintf(out, " %d", a);
     fputc('\n', out);
     for (int32_t c = 0; c < PMC_NCLASSES(st); c++) {
         if (st->used_next[c] < 0)
             continue;
         fprintf(out, "used %d", c);
-        for (int32_t p = st->used_next[c]; p >= 0; p = st->pools[p].nextpool)
+        for (int32_t p = st->used_next[c]; p >= 0; p = st->pool_next[p])
             fprintf(out, " %d:%d", p / PM_OBM_MAX_POOLS, p % PM_OBM_MAX_POOLS);
         fputc('\n', out);
     }
@@ -173,7 +173,7 @@ static int read_arena(reader *r, pm_obm *st, char *s)
     ao->nfreepools = (int32_t)nfp;
     ao->freepools = PM_OBM_NONE;
     ao->nfpcached = 0;
-    ao->urank = PM_OBM_NONE;
+    st->arena_rank[a] = PM_OBM_NONE;
     for (int32_t k = 0; k < ao->ncarved; k++)
         st->pools[a * PM_OBM_MAX_POOLS + k].szidx = -1;   /* not read yet */
     st->narenas_currently_allocated++;
@@ -195,7 +195,7 @@ static int read_freepools(reader *r, pm_obm *st, char *s)
         list[n++] = (int32_t)(a * PM_OBM_MAX_POOLS + k);
     }
     for (int32_t i = n - 1; i >= 0; i--) {
-        st->pools[list[i]].nextpool = ao->freepools;
+        st->pool_next[list[i]] = ao->freepools;
         st->pools[list[i]].fpos = ao->nfpcached;
         ao->fpstack[ao->nfpcached++] = list[i];
         ao->freepools = list[i];
@@ -234,15 +234,15 @@ static int read_used(reader *r, pm_obm *st, char *s)
             || k >= st->arenas[a].ncarved)
             return rfail(r, "used: bad pool");
         int32_t p = (int32_t)(a * PM_OBM_MAX_POOLS + k);
-        st->pools[p].prevpool = prev;
+        st->pool_prev[p] = prev;
         if (prev < 0)
             st->used_next[c] = p;
         else
-            st->pools[prev].nextpool = p;
+            st->pool_next[prev] = p;
         prev = p;
     }
     if (prev >= 0) {
-        st->pools[prev].nextpool = PM_OBM_HDR(c);
+        st->pool_next[prev] = PM_OBM_HDR(c);
         st->used_prev[c] = prev;
     }
     return 0;
@@ -272,7 +272,7 @@ static int read_body(reader *r, pm_obm *st)
             st->maxarenas = (int32_t)x[0];
             for (int32_t a = 0; a < st->maxarenas; a++) {
                 st->arenas[a].address = 0;
-                st->arenas[a].urank = PM_OBM_NONE;
+                st->arena_rank[a] = PM_OBM_NONE;
             }
             free(v);
             v = malloc((size_t)(st->maxarenas + 1) * sizeof *v);
@@ -303,9 +303,9 @@ static int read_body(reader *r, pm_obm *st)
             st->usable_arenas = n ? v[0] : PM_OBM_NONE;
             st->nusable = n;
             for (int i = 0; i < n; i++) {
-                st->arenas[v[i]].urank = i;
-                st->arenas[v[i]].prevarena = i ? v[i - 1] : PM_OBM_NONE;
-                st->arenas[v[i]].nextarena = i + 1 < n ? v[i + 1] : PM_OBM_NONE;
+                st->arena_rank[v[i]] = i;
+                st->arena_prev[v[i]] = i ? v[i - 1] : PM_OBM_NONE;
+                st->arena_next[v[i]] = i + 1 < n ? v[i + 1] : PM_OBM_NONE;
             }
         } else if (strcmp(word, "nfp2lasta") == 0) {
             if (!tok_int(&s, &x[0]) || !tok_int(&s, &x[1]) || x[0] < 0
@@ -319,7 +319,7 @@ static int read_body(reader *r, pm_obm *st)
             st->nunused = n;
             for (int i = 0; i < n; i++) {
                 st->unused[n - 1 - i] = v[i];
-                st->arenas[v[i]].nextarena = i + 1 < n ? v[i + 1] : PM_OBM_NONE;
+                st->arena_next[v[i]] = i + 1 < n ? v[i + 1] : PM_OBM_NONE;
             }
         } else if (strcmp(word, "used") == 0) {
             if (read_used(r, st, s)) goto out;

@@ -95,7 +95,7 @@ static int check_arena(const pm_obm *st, int32_t a, char *why, size_t len)
         FAIL("arena %d: %d cached pools", a, ao->nfpcached);
     if (ao->nfreepools != ao->nfpcached + ao->ntotalpools - ao->ncarved)
         FAIL("arena %d: nfreepools %d", a, ao->nfreepools);
-    if ((ao->urank >= 0) != (ao->nfreepools > 0))
+    if ((st->arena_rank[a] >= 0) != (ao->nfreepools > 0))
         FAIL("arena %d: in usable_arenas iff it has a free pool", a);
     int32_t empty = 0;
     for (int32_t k = 0; k < ao->ncarved; k++) {
@@ -113,7 +113,7 @@ static int check_arena(const pm_obm *st, int32_t a, char *why, size_t len)
             FAIL("arena %d: pool %d on freepools is in use", a, p);
         if (ao->fpstack[i] != p || st->pools[p].fpos != i)
             FAIL("arena %d: freepools and its stack differ at %d", a, i);
-        p = st->pools[p].nextpool;
+        p = st->pool_next[p];
     }
     if (p != PM_OBM_NONE)
         FAIL("arena %d: freepools longer than %d", a, ao->nfpcached);
@@ -132,7 +132,7 @@ static int check_lists(const pm_obm *st, char *why, size_t len)
     for (int32_t a = 0; a < n; a++) {
         if (st->arenas[a].address == 0) {
             nfree_objs++;
-            if (st->arenas[a].urank != PM_OBM_NONE)
+            if (st->arena_rank[a] != PM_OBM_NONE)
                 FAIL("arena object %d: unused but ranked", a);
         } else {
             nalloc++;
@@ -154,7 +154,7 @@ static int check_lists(const pm_obm *st, char *why, size_t len)
             FAIL("unused_arena_objects holds %d", a);
         if (st->unused[i] != a)
             FAIL("unused_arena_objects and its stack differ at %d", i);
-        a = st->arenas[a].nextarena;
+        a = st->arena_next[a];
     }
     if (a != PM_OBM_NONE)
         FAIL("unused_arena_objects longer than %d", st->nunused);
@@ -167,12 +167,12 @@ static int check_lists(const pm_obm *st, char *why, size_t len)
         if (a < 0 || a >= n || st->arenas[a].address == 0
             || st->arenas[a].nfreepools == 0)
             FAIL("usable_arenas holds %d at %d", a, r);
-        if (st->arenas[a].urank != r || st->arenas[a].prevarena != prev)
+        if (st->arena_rank[a] != r || st->arena_prev[a] != prev)
             FAIL("usable_arenas: arena %d at %d badly linked", a, r);
         if (prev != PM_OBM_NONE
             && st->arenas[prev].nfreepools > st->arenas[a].nfreepools)
             FAIL("usable_arenas not sorted at %d", r);
-        int32_t nx = st->arenas[a].nextarena;
+        int32_t nx = st->arena_next[a];
         int32_t nf = st->arenas[a].nfreepools;
         int32_t last = nx == PM_OBM_NONE || st->arenas[nx].nfreepools != nf;
         if ((st->nfp2lasta[nf] == a) != last)
@@ -185,7 +185,7 @@ static int check_lists(const pm_obm *st, char *why, size_t len)
         FAIL("usable_arenas longer than %d", nusable);
     for (int32_t k = 0; k <= PM_OBM_MAX_POOLS; k++) {
         int32_t l = st->nfp2lasta[k];
-        if (l != PM_OBM_NONE && (l < 0 || l >= n || st->arenas[l].urank < 0
+        if (l != PM_OBM_NONE && (l < 0 || l >= n || st->arena_rank[l] < 0
                                  || st->arenas[l].nfreepools != k))
             FAIL("nfp2lasta[%d] = %d", k, l);
     }
@@ -203,12 +203,12 @@ static int check_lists(const pm_obm *st, char *why, size_t len)
             if (pl->szidx != c || pl->count == 0 || pl->freeblock < 0)
                 FAIL("usedpools[%d] holds pool %d:%d that is not partly used",
                      c, pa, pk);
-            if (pl->prevpool != pv)
+            if (st->pool_prev[p] != pv)
                 FAIL("usedpools[%d]: pool %d badly linked", c, p);
             if (++count > n * PM_OBM_MAX_POOLS)
                 FAIL("usedpools[%d] is not a cycle", c);
             pv = p;
-            p = pl->nextpool;
+            p = st->pool_next[p];
         }
         if (st->used_prev[c] != pv)
             FAIL("usedpools[%d]: last pool badly linked", c);

@@ -67,3 +67,4 @@ examples: $(CLI) $(SETUP_STAMP)
 
 TEST_TARGETS += unit unit-asan unit-valgrind check-expectations examples
 include tests/robust/robust.mk
+TEST_TARGETS += fuzz-smoke

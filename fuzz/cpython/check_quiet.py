@@ -2,7 +2,10 @@
 """Check that the driver's code for an operation allocates no gc object that
 the spec's footprint does not name (spec/trace.md, "footprint").
 
-usage: check_quiet.py            (run it with the interpreter to check)
+usage: check_quiet.py [--batch]  (run it with the interpreter to check)
+
+--batch checks the driver's batch mode (trace_batch.py: one function per
+operation, called by a loop) instead of the plain one.
 
 For each operation below: set up a heap, read count0, set threshold0 to
 exactly count0 (the 1-tuple of set_threshold comes from its free list), run
@@ -75,8 +78,11 @@ QUIET = [
 CONTROLS = ["new n I", "weakref w3 a callback"]
 
 
+RUN = [trace_exec.run]
+
+
 def counts(text):
-    events = trace_exec.run(parse("<check_quiet>", text.encode()))
+    events = RUN[0](parse("<check_quiet>", text.encode()))
     return [f["counts"] for _, name, f in events if name == "count"]
 
 
@@ -90,6 +96,12 @@ def collected_during(op):
 
 
 def main():
+    if sys.argv[1:] == ["--batch"]:
+        import trace_batch
+        RUN[0] = trace_batch.Batch().run
+    elif sys.argv[1:]:
+        sys.stderr.write("usage: check_quiet.py [--batch]\n")
+        return 2
     bad = 0
     for op in QUIET:
         c = collected_during(op)
@@ -101,7 +113,9 @@ def main():
         print("%-24s %s" % (op, "allocates (control)" if c else
                             "CONTROL DID NOT TRIGGER"))
     v = sys.version.split()[0]
-    print("check_quiet: %s: %s" % (v, "FAILED" if bad else "all quiet"))
+    print("check_quiet: %s%s: %s" % (v, " (batch mode)" if RUN[0] is not
+                                      trace_exec.run else "",
+                                      "FAILED" if bad else "all quiet"))
     return 1 if bad else 0
 
 

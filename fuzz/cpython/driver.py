@@ -8,13 +8,13 @@ Prints the observable events of each trace, `LINE: EVENT` (or JSON Lines
 with --json); with several traces, each block starts with `== FILE` (with
 --json: {"file":"FILE"}).  --frozen-base also reports on stderr how many
 objects the driver froze before each trace (they come back into the old
-generation on `unfreeze`).  A bad trace: `FILE:LINE: error: MESSAGE` on
+generation on `unfreeze`), and how many of them are immortal (3.12).  A bad trace: `FILE:LINE: error: MESSAGE` on
 stderr, exit status 2, nothing on stdout.  Standard library only.
 
 --batch runs the traces that arrive on standard input, one after another in
 this process, and answers each as it completes (protocol in trace_batch.py:
-`%trace NAME` ... `%end` in, the events and `%done ok|error frozen_base=N`
-out); the differential fuzzer (fuzz/fuzz.py) drives it.
+`%trace NAME` ... `%end` in, the events and `%done ok|error [frozen_base=N
+frozen_immortal=M]` out); the differential fuzzer (fuzz/fuzz.py) drives it.
 """
 
 import json
@@ -72,7 +72,8 @@ def main(argv):
             sys.stderr.write("%s:%d: error: %s\n" % (f, e.line, e.message))
             return 2
         if frozen:
-            sys.stderr.write("%s: frozen_base %d\n" % (f, info["frozen_base"]))
+            sys.stderr.write("%s: frozen_base %d frozen_immortal %d\n" % (
+                f, info["frozen_base"], info["frozen_immortal"]))
         if len(files) > 1:
             out.append('{"file":%s}' % json.dumps(f) if json_mode else "== %s" % f)
         out.extend(fmt(ev) for ev in events)

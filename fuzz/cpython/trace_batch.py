@@ -18,13 +18,13 @@ make it about ten times faster:
   `gc.collect()` then only scans what the previous trace and the set-up of
   this one left in the three generations.  What the set-up of each trace
   freezes (its functions, classes, namespace) accumulates in the permanent
-  generation and is released by a *rebase* (unfreeze, collect until clean)
-  every REBASE_EVERY traces, after a trace that froze or unfroze, and
-  before a trace that unfreezes: such a trace brings the permanent
-  generation into gen2, which must then hold only live objects, as in
-  trace_exec.run.  `frozen_base` (as trace_exec.run's) is reported for the
-  traces that unfreeze or query the freeze count: reading it walks the
-  whole permanent generation.
+  generation, and so does what a trace freezes itself; a *rebase*
+  (unfreeze, collect until clean) releases it every REBASE_EVERY traces,
+  and before and after a trace that unfreezes: such a trace brings the
+  permanent generation into gen2, which must then hold only live objects,
+  as in trace_exec.run.  `frozen_base` and `frozen_immortal` (as trace_exec.run's)
+  are reported for the traces that unfreeze: reading them walks the whole
+  permanent generation.
 
 Protocol (text, line based; lines starting with `%` are control lines,
 which no valid trace contains):
@@ -34,8 +34,12 @@ which no valid trace contains):
     ...                         a line `%end`
     %end                        -> its events (`LINE: EVENT`), then
                                    [%error FILE:LINE: error: MESSAGE]
-                                   %done ok|error [frozen_base=N]
+                                   %done ok|error [frozen_base=N
+                                                   frozen_immortal=M]
     %rebase                     -> %done rebase
+    %mode single|batch          -> %done mode: run the next traces with
+                                   trace_exec.run (each from a full reset,
+                                   as driver.py TRACE does) or as above
 """
 
 import gc
@@ -52,71 +56,197 @@ REBASE_EVERY = 100            # traces between two rebases
 _NUM = re.compile(r"(?<![\w.])(\d+)")
 _BIG = 999000000              # placeholders: _BIG + k (never a trace number)
 _TEMPLATES = {}
+_LINES = {}
+_LINES_MAX = 100000
 
 
-def _template(key, parts):
-    """(code, plan) for the source whose non-number PARTS are given: the
-    code of the one function it defines, compiled with placeholders, and
-    where each number goes among its constants: (index, k, sign)."""
-    t = _TEMPLATES.get(key)
-    if t is None:
-        src = "".join(p + (str(_BIG + i) if i < len(parts) - 1 else "")
-                      for i, p in enumerate(parts))
-        mod = compile(src, "<pymemref op>", "exec")
-        code = next(c for c in mod.co_consts if isinstance(c, types.CodeType))
-        plan = []
-        for i, c in enumerate(code.co_consts):
-            if type(c) is int and 0 <= abs(c) - _BIG < len(parts) - 1:
-                plan.append((i, abs(c) - _BIG, 1 if c > 0 else -1))
-        t = _TEMPLATES[key] = (code, tuple(plan), list(code.co_consts))
+def _split(line):
+    """(parts, numbers) of one line of source: the text between its
+    numbers, and the numbers (cached: most lines recur from trace to
+    trace)."""
+    r = _LINES.get(line)
+    if r is None:
+        pieces = _NUM.split(line)
+        r = (tuple(pieces[0::2]), tuple(int(x) for x in pieces[1::2]))
+        if len(_LINES) < _LINES_MAX:
+            _LINES[line] = r
+    return r
+
+
+def _template(shape):
+    """The template of a function whose source lines have the non-number
+    parts SHAPE (a tuple of parts per line): (code, ints, tuples), where
+    code was compiled with placeholders for the numbers, ints lists the
+    constants that are one number (index, k, sign: number k, negated when
+    the compiler folded a minus) and tuples the constant tuples that hold
+    some (index, tuple with placeholders), such as the keys of a dict
+    display (BUILD_CONST_KEY_MAP).  code is None when some number did not
+    end up among the constants; such a shape is compiled as it is."""
+    t = _TEMPLATES.get(shape)
+    if t is not None:
+        return t
+    src, k = [], 0
+    for parts in shape:
+        for j, p in enumerate(parts):
+            src.append(p)
+            if j < len(parts) - 1:
+                src.append(str(_BIG + k))
+                k += 1
+        src.append("\n")
+    mod = compile("".join(src), "<pymemref op>", "exec")
+    code = next(c for c in mod.co_consts if isinstance(c, types.CodeType))
+    ints, tuples, found = [], [], set()
+    for i, c in enumerate(code.co_consts):
+        if type(c) is int and 0 <= abs(c) - _BIG < k:
+            ints.append((i, abs(c) - _BIG, 1 if c > 0 else -1))
+            found.add(abs(c) - _BIG)
+        elif type(c) is tuple and _collect(c, k, found):
+            tuples.append((i, c))
+    if found != set(range(k)):
+        code = None
+    t = _TEMPLATES[shape] = (code, tuple(ints), tuple(tuples))
     return t
 
 
-def _function(src, g, name):
-    """The function SRC defines, with its numbers as constants of a fresh
-    code object (never run, so never specialized)."""
-    pieces = _NUM.split(src)
-    parts = pieces[0::2]
-    code, plan, consts = _template("\0".join(parts), parts)
-    nums = pieces[1::2]
-    consts = list(consts)
-    for i, k, sign in plan:
-        consts[i] = sign * int(nums[k])
-    code = code.replace(co_consts=tuple(consts), co_name=name)
-    return types.FunctionType(code, g, name)
+def _collect(c, k, found):
+    """Whether C (a constant) holds placeholders; adds them to FOUND."""
+    if type(c) is int:
+        if 0 <= abs(c) - _BIG < k:
+            found.add(abs(c) - _BIG)
+            return True
+        return False
+    if type(c) is tuple:
+        return any([_collect(x, k, found) for x in c])
+    return False
 
 
-_MAIN_SRC = "def MAIN():\n    for f in IT:\n        f()\n"
+def _fill(c, nums):
+    if type(c) is int:
+        k = abs(c) - _BIG
+        if 0 <= k < len(nums):
+            return nums[k] if c > 0 else -nums[k]
+        return c
+    if type(c) is tuple:
+        return tuple(_fill(x, nums) for x in c)
+    return c
+
+
+def _function(lines, g, name):
+    """The function whose source is LINES (one `def` line first), with its
+    numbers as constants of a fresh code object (never run, so never
+    specialized)."""
+    shape, nums = [], []
+    for line in lines:
+        parts, n = _split(line)
+        shape.append(parts)
+        nums.extend(n)
+    code, ints, tuples = _template(tuple(shape))
+    if code is None:
+        mod = compile("".join(l + "\n" for l in lines), "<pymemref op>",
+                      "exec")
+        code = next(c for c in mod.co_consts if isinstance(c, types.CodeType))
+        return types.FunctionType(code.replace(co_name=name), g, name)
+    consts = list(code.co_consts)
+    for i, k, sign in ints:
+        consts[i] = nums[k] if sign > 0 else -nums[k]
+    for i, c in tuples:
+        consts[i] = _fill(c, nums)
+    return types.FunctionType(code.replace(co_consts=tuple(consts),
+                                           co_name=name), g, name)
+
+
+_HEAD = ("def F():", "    N = None")
+_OPS = {}
+_OPS_MAX = 50000
+
+
+def _op_function(body, tail, g):
+    """The function of one operation: _HEAD, the lines BODY (a tuple),
+    then the line TAIL.  Bodies recur from trace to trace, and only the
+    number in TAIL (the next operation's marker) differs: those are looked
+    up whole."""
+    key = (body, tail[:3])
+    hit = _OPS.get(key)
+    if hit is None:
+        shape, nums = [("def F():",), ("    N = None",)], []
+        for line in body:
+            parts, n = _split("    " + line)
+            shape.append(parts)
+            nums.extend(n)
+        tparts, tnums = _split("    " + tail)
+        shape.append(tparts)
+        code, ints, tuples = _template(tuple(shape))
+        hit = (code, ints, tuples, nums, len(tnums))
+        if len(_OPS) < _OPS_MAX:
+            _OPS[key] = hit
+    code, ints, tuples, nums, nt = hit
+    if nt:
+        nums = nums + list(_split("    " + tail)[1])
+    if code is None:
+        return _function(list(_HEAD) + ["    " + l for l in body] +
+                         ["    " + tail], g, "OP")
+    consts = list(code.co_consts)
+    for i, k, sign in ints:
+        consts[i] = nums[k] if sign > 0 else -nums[k]
+    for i, c in tuples:
+        consts[i] = _fill(c, nums)
+    return types.FunctionType(code.replace(co_consts=tuple(consts),
+                                           co_name="OP"), g, "OP")
 
 
 def build(trace, g):
-    """Put the trace's finalizers, classes and MAIN into globals G."""
+    """Put the trace's finalizers, classes and MAIN into globals G.
+
+    The function of an operation ends with the marker of the next one
+    (`A(-LINE)`), the last one with DISABLE(), so that the calls between
+    them (the loop in MAIN, the entry of each function: eval-breaker checks
+    on 3.12+) all come right after an eval-breaker check that follows a
+    call, as between the operations of trace_gen's straight-line chunks:
+    a collection scheduled before the marker runs after it in both."""
     for c in trace.classes:
         if c.kind == "instance" and c.action and c.action[0] != "legacy":
-            src = tg.finalizer_source(c)
-            src = "def F" + src[src.index("("):]
+            src = tg.finalizer_source(c).rstrip("\n").split("\n")
+            src[0] = "def F" + src[0][src[0].index("("):]
             g[tg.del_func(c)] = _function(src, g, tg.del_func(c))
     gen = tg.Generator(trace)
-    funcs = []
+    bodies = []
     for op in trace.ops:
         lines = gen.op(op)
         if lines:
-            body = "".join("    %s\n" % s for s in lines)
-            funcs.append(_function("def F():\n    N = None\n" + body, g, "OP"))
+            bodies.append(lines)
+    funcs = []
+    last = len(bodies) - 1
+    for i, lines in enumerate(bodies):
+        funcs.append(_op_function(tuple(lines[1:]), bodies[i + 1][0]
+                                  if i < last else "DISABLE()", g))
     tx._build_classes(trace, g)
     funcs = tuple(funcs)
     g["FUNCS"] = funcs           # keeps the tuple alive when IT is exhausted
     g["IT"] = iter(funcs)
-    g["MAIN"] = _function(_MAIN_SRC, g, "MAIN")
+    if bodies:
+        main = ["def F():", "    " + bodies[0][0], "    for f in IT:",
+                "        f()"]
+    else:
+        main = ["def F():", "    DISABLE()"]
+    g["MAIN"] = _function(main, g, "MAIN")
 
 
-def _go(main, E, need_fc0):
-    """trace_exec._go, except that the freeze count (a walk over the whole
-    permanent generation) is read only when the trace needs it: for its
-    `query freeze_count` or, after its `unfreeze`, as frozen_base."""
-    gc.collect()
+def _go(main, E, need_fc0, info=None):
+    """trace_exec._go, except that the freeze counts (walks over the whole
+    permanent generation) are read only when the trace needs them: for its
+    `query freeze_count` or, after its `unfreeze`, as frozen_base and
+    frozen_immortal (a trace that unfreezes comes right after a rebase, so
+    that then only the immortal objects are frozen, as there); and that the
+    collection before the freeze is made only then (INFO given): otherwise
+    whatever the young generations hold, garbage included, goes into the
+    permanent generation with the driver's objects, where the trace never
+    sees it (nothing of a trace refers to another's objects)."""
+    if info is not None:
+        gc.collect()
     if gc.garbage:
         return None
+    if info is not None:
+        info["frozen_immortal"] = gc.get_freeze_count()
     s0 = tx._stats9()
     gc.freeze()
     r = gc.collect()
@@ -130,20 +260,62 @@ def _go(main, E, need_fc0):
     return s0, r, fc0, n, err
 
 
+def _release(R):
+    """trace_exec._clean without its collections: drop the names and what
+    gc.garbage holds (until no finalizer binds a name again).  What the
+    trace left as cyclic garbage is frozen with the next trace's set-up, or
+    collected by an automatic collection before that (then gc.garbage may
+    fill again, and _go asks for a full clean), or by the next rebase."""
+    for _ in range(100):
+        for i in range(len(R)):
+            R[i] = None
+        if gc.garbage:
+            garb = list(gc.garbage)
+            gc.garbage.clear()
+            for obj in garb:
+                tx._break(obj)
+            obj = garb = None
+        if not gc.garbage and not any(x is not None for x in R):
+            return
+    tx._clean(R)
+
+
 class Batch:
     """Runs traces one after another in this interpreter."""
 
     def __init__(self):
         self.since_rebase = 0
+        self.namespaces = []
         self.rebase()
 
     def rebase(self):
         """Unfreeze everything and collect until nothing of the traces is
-        left; the next trace freezes the driver's objects again."""
+        left; the next trace freezes the driver's objects again.
+
+        The namespaces of the traces since the last rebase are emptied at
+        every round, as trace_exec._clean does with the one of its trace:
+        finalizers that run now (`resurrect:`, `create:`) still bind into
+        them, and an object with a legacy finalizer bound there would keep
+        itself alive for ever (it reaches its class, whose `__tp_del__`
+        reaches the trace's globals and so the namespace)."""
         gc.disable()
         gc.set_debug(0)
         gc.unfreeze()
-        tx._clean([])
+        spaces = self.namespaces
+        for _ in range(1000):
+            for R in spaces:
+                for i in range(len(R)):
+                    R[i] = None
+            gc.collect()
+            if not gc.garbage and not any(x is not None for R in spaces
+                                          for x in R):
+                break
+            garb = list(gc.garbage)
+            gc.garbage.clear()
+            for obj in garb:
+                tx._break(obj)
+            obj = garb = None
+        self.namespaces = []
         gc.set_threshold(*tx.STARTUP_THRESHOLD)
         gc.enable()
         self.since_rebase = 0
@@ -155,6 +327,7 @@ class Batch:
             self.rebase()
         base = tx.weakref_refcount_base()
         g = tx._globals(trace)
+        self.namespaces.append(g["R"])
         build(trace, g)
         unraisable = []
         old_hook = sys.unraisablehook
@@ -164,13 +337,15 @@ class Batch:
         gc.set_debug(0)
         gc.enable()
         try:
-            need = bool(kinds & {"unfreeze"}) or any(
-                op.kind == "query" and op.what == "freeze_count"
-                for op in trace.ops)
-            res = _go(g["MAIN"], g["E"], need)
-            if res is None:
-                tx._clean([])
-                res = _go(g["MAIN"], g["E"], need)
+            need = "unfreeze" in kinds
+            fc = need or any(op.kind == "query" and op.what == "freeze_count"
+                             for op in trace.ops)
+            imm = {} if need else None
+            res = _go(g["MAIN"], g["E"], fc, imm)
+            if res is None:        # garbage left by earlier traces
+                self.rebase()
+                self.namespaces.append(g["R"])
+                res = _go(g["MAIN"], g["E"], fc, imm)
             s0, r, fc0, n, err = res
             if err is not None:
                 err = tx._dynamic_error(trace, g["E"], n, err, g["R"])
@@ -179,8 +354,9 @@ class Batch:
             self._restore(g, kinds)
         self.since_rebase += 1
         E = g["E"]
-        if info is not None and fc0 >= 0:
+        if info is not None and need:
             info["frozen_base"] = fc0
+            info["frozen_immortal"] = imm["frozen_immortal"]
         if err is not None:
             raise err
         if unraisable:
@@ -195,9 +371,10 @@ class Batch:
     def _restore(self, g, kinds):
         gc.disable()
         gc.set_debug(0)
-        tx._clean(g["R"])      # the driver's objects stay frozen
-        if kinds & {"freeze", "unfreeze"}:
-            self.rebase()      # what the trace froze; or all of it in gen2
+        _release(g["R"])       # the driver's objects stay frozen
+        if "unfreeze" in kinds:
+            self.rebase()        # all of it is in gen2 now: freeze it again
+        # what a trace froze itself stays frozen until the next rebase
         gc.set_threshold(*tx.STARTUP_THRESHOLD)
         gc.set_debug(0)
         gc.enable()
@@ -218,6 +395,7 @@ class Server:
 
     def __init__(self):
         self.batch = None
+        self.single = False
         self.pending = ""
         self.name = None
         self.lines = None
@@ -243,6 +421,11 @@ class Server:
             self.lines = []
         elif line == "%hello":
             out.append(info_line() + "\n")
+        elif line in ("%mode single", "%mode batch"):
+            self.single = line == "%mode single"
+            if self.single and self.batch is not None:
+                self.batch.rebase()     # trace_exec.run starts unfrozen
+            out.append("%done mode\n")
         elif line == "%rebase":
             self._batch().rebase()
             out.append("%done rebase\n")
@@ -257,8 +440,9 @@ class Server:
 
     def answer(self, name, text):
         info = {}
+        run = tx.run if self.single else self._batch().run
         try:
-            events = self._batch().run(parse(name, text.encode("utf-8")), info)
+            events = run(parse(name, text.encode("utf-8")), info)
         except TraceError as e:
             return "%%error %s:%d: error: %s\n%%done error%s\n" % (
                 name, e.line, e.message, _fb(info))
@@ -267,20 +451,26 @@ class Server:
 
 
 def _fb(info):
-    fb = info.get("frozen_base")
-    return "" if fb is None else " frozen_base=%d" % fb
+    return "".join(" %s=%d" % (k, info[k]) for k in
+                   ("frozen_base", "frozen_immortal") if k in info)
 
 
 def serve(inp, out):
-    """Answer the protocol on text streams INP and OUT until end of input."""
+    """Answer the protocol on text streams INP and OUT until end of input
+    (or until the reader goes away)."""
     s = Server()
-    for line in inp:
-        r = s.feed(line)
+    try:
+        for line in inp:
+            r = s.feed(line)
+            if r:
+                out.write(r)
+                if s.lines is None:
+                    out.flush()
+        r = s.feed("\n") if s.pending else ""
         if r:
             out.write(r)
-            if s.lines is None:
-                out.flush()
-    r = s.feed("\n") if s.pending else ""
-    if r:
-        out.write(r)
-    out.flush()
+        out.flush()
+    except BrokenPipeError:
+        import os
+        fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(fd, out.fileno())       # nothing left to flush at exit

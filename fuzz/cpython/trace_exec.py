@@ -103,12 +103,17 @@ def weakref_refcount_base():
     return _RC_BASE[0]
 
 
-def _go(main, E):
+def _go(main, E, info=None):
     """Initial state, then the trace.  Nothing is allocated between the
-    freeze and the trace's first operation."""
+    freeze and the trace's first operation.  INFO gets frozen_immortal:
+    everything but the immortal objects was unfrozen (by _restore), and a
+    3.12 collection has moved those back to the permanent generation
+    (Modules/gcmodule.c, update_refs); elsewhere it is 0."""
     gc.collect()
     if gc.garbage:                 # left by an earlier trace: clean, retry
         return None
+    if info is not None:
+        info["frozen_immortal"] = gc.get_freeze_count()
     s0 = _stats9()
     gc.freeze()
     r = gc.collect()
@@ -179,10 +184,10 @@ def run(trace, info=None):
     gc.set_debug(0)
     gc.enable()
     try:
-        res = _go(g["MAIN"], g["E"])
+        res = _go(g["MAIN"], g["E"], info)
         if res is None:
             _clean([])
-            res = _go(g["MAIN"], g["E"])
+            res = _go(g["MAIN"], g["E"], info)
         s0, r, fc0, n, err = res
         if err is not None:
             err = _dynamic_error(trace, g["E"], n, err, g["R"])

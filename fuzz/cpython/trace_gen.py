@@ -182,7 +182,11 @@ class Generator:
             disp = "{%s}" % ", ".join("%d: %s" % (k, x) for k, x in enumerate(items))
         else:
             disp = "AT + %d" % op.line
-        out += ["t = %s" % disp, "A(%d); A(ID(t))" % NEW,
+        # ID(t) first: on 3.12+ a collection that building the display
+        # scheduled runs at the first call after it (an eval-breaker
+        # check), and its finalizers' records must not come between the
+        # tag and the id
+        out += ["t = %s" % disp, "i = ID(t); A(%d); A(i)" % NEW,
                 "R[%d] = t" % op.name, "t = None"]
 
     def op_set(self, op, out):

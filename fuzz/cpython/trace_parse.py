@@ -22,6 +22,9 @@ QUERIES_NAMED = ("tracked", "finalized", "refcount")
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 _NUMBER = re.compile(r"(?:0|[1-9][0-9]*)\Z")
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+# bytes that make a line need the careful path: control characters but tab
+# and newline, and everything outside ASCII
+_PLAIN_NOT = re.compile(rb"[\x00-\x08\x0b-\x1f\x7f-\xff]")
 
 
 class TraceError(Exception):
@@ -78,15 +81,16 @@ class Trace:
         self.by_line = {}        # line -> Op
 
     def name(self, text, line):
+        i = self.name_index.get(text)       # known, so valid
+        if i is not None:
+            return i
         if not _NAME.match(text) or len(text.encode()) > MAX_NAME_BYTES:
             raise TraceError(line, "invalid name '%s'" % text)
-        i = self.name_index.get(text)
-        if i is None:
-            if len(self.names) >= MAX_NAMES:
-                raise TraceError(line, "more than %d names" % MAX_NAMES)
-            i = len(self.names)
-            self.name_index[text] = i
-            self.names.append(text)
+        if len(self.names) >= MAX_NAMES:
+            raise TraceError(line, "more than %d names" % MAX_NAMES)
+        i = len(self.names)
+        self.name_index[text] = i
+        self.names.append(text)
         return i
 
     def value(self, text, line):
@@ -272,20 +276,26 @@ def parse(path, data):
     lines = data.split(b"\n")
     if lines and lines[-1] == b"":
         lines.pop()
+    # plain ASCII without control characters (the usual case): str.split()
+    # then splits on spaces and tabs only, as the lexical rules say
+    plain = _PLAIN_NOT.search(data) is None
     for i, raw in enumerate(lines):
         line = i + 1
         if len(raw) > MAX_LINE_BYTES:
             raise TraceError(line, "line longer than %d bytes" % MAX_LINE_BYTES)
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise TraceError(line, "invalid UTF-8") from None
-        bad = _CONTROL.search(text)
-        if bad:
-            raise TraceError(line, "control character U+%04X"
-                             % ord(bad.group()))
-        text = text.split("#", 1)[0]
-        toks = [x for x in re.split(r"[ \t]+", text) if x]
+        if plain:
+            toks = raw.decode("ascii").split("#", 1)[0].split()
+        else:
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise TraceError(line, "invalid UTF-8") from None
+            bad = _CONTROL.search(text)
+            if bad:
+                raise TraceError(line, "control character U+%04X"
+                                 % ord(bad.group()))
+            text = text.split("#", 1)[0]
+            toks = [x for x in re.split(r"[ \t]+", text) if x]
         if not toks:
             continue
         if len(t.ops) >= MAX_OPS:

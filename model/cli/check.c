@@ -125,6 +125,16 @@ static int ck_bad(ck_reader *r, const char *fmt, ...)
     return -1;
 }
 
+/* At most MAX bytes of S (N bytes), not ending inside a UTF-8 sequence. */
+static int ck_cut(const char *s, size_t n, size_t max)
+{
+    if (n <= max)
+        return (int)n;
+    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+        max--;
+    return (int)max;
+}
+
 /* A signed decimal number that fits in 63 bits. */
 static bool ck_number(const char *p, size_t n, long long *out)
 {
@@ -180,7 +190,7 @@ static int ck_read_line(ck_reader *r, const char *s, size_t n, bool observable_o
     long long line;
     if (t[0].n < 2 || t[0].p[t[0].n - 1] != ':' || t[0].p[0] == '-' ||
         !ck_number(t[0].p, t[0].n - 1, &line) || line < 1 || line > INT32_MAX)
-        return ck_bad(r, "expected `LINE: EVENT`, got `%.*s`%s", (int)(n < 60 ? n : 60), s,
+        return ck_bad(r, "expected `LINE: EVENT`, got `%.*s`%s", ck_cut(s, n, 60), s,
                       s[0] == '{' ? " (give the text format, not JSON)" : "");
     if (nt < 2)
         return ck_bad(r, "no event after `%.*s`", (int)t[0].n, t[0].p);
@@ -191,7 +201,7 @@ static int ck_read_line(ck_reader *r, const char *s, size_t n, bool observable_o
             break;
     }
     if (k > PM_EV_FREE)
-        return ck_bad(r, "unknown event `%.*s`", (int)(t[1].n < 40 ? t[1].n : 40), t[1].p);
+        return ck_bad(r, "unknown event `%.*s`", ck_cut(t[1].p, t[1].n, 40), t[1].p);
     int nargs = nt - 2, want = -1;
     bool objs = false, named = false;
     switch ((pm_event_kind)k) {
@@ -218,17 +228,17 @@ static int ck_read_line(ck_reader *r, const char *s, size_t n, bool observable_o
             if (t[i].n < 2 || t[i].p[0] != 'o' || t[i].p[1] == '-' ||
                 !ck_number(t[i].p + 1, t[i].n - 1, &v) || v > INT32_MAX)
                 return ck_bad(r, "expected an object `oN`, got `%.*s`",
-                              (int)(t[i].n < 40 ? t[i].n : 40), t[i].p);
+                              ck_cut(t[i].p, t[i].n, 40), t[i].p);
             pm_buf_printf(&l->text, " o%lld", v);
         } else if (named && i == 2) {
             if (!ck_is_name(t[i].p, t[i].n))
                 return ck_bad(r, "expected a binding name, got `%.*s`",
-                              (int)(t[i].n < 40 ? t[i].n : 40), t[i].p);
+                              ck_cut(t[i].p, t[i].n, 40), t[i].p);
             pm_buf_printf(&l->text, " %.*s", (int)t[i].n, t[i].p);
         } else {
             if (!ck_number(t[i].p, t[i].n, &v))
                 return ck_bad(r, "expected a number, got `%.*s`",
-                              (int)(t[i].n < 40 ? t[i].n : 40), t[i].p);
+                              ck_cut(t[i].p, t[i].n, 40), t[i].p);
             pm_buf_printf(&l->text, " %lld", v);
         }
     }

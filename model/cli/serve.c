@@ -45,8 +45,33 @@ static void sv_put(pm_buf *b, const char *s, size_t n)
     b->data[b->len] = '\0';
 }
 
-/* S as a JSON string (S is valid UTF-8: it comes from checked requests and
- * from the model's messages). */
+/* Length of the UTF-8 sequence at P (before END), or 0 when it is invalid. */
+static size_t sv_utf8(const unsigned char *p, const unsigned char *end)
+{
+    unsigned c = p[0];
+    size_t more;
+    uint32_t cp, min;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF) { more = 1; cp = c & 0x1F; min = 0x80; }
+    else if (c >= 0xE0 && c <= 0xEF) { more = 2; cp = c & 0x0F; min = 0x800; }
+    else if (c >= 0xF0 && c <= 0xF4) { more = 3; cp = c & 0x07; min = 0x10000; }
+    else return 0;
+    if ((size_t)(end - p) <= more)
+        return 0;
+    for (size_t j = 1; j <= more; j++) {
+        if ((p[j] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[j] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return more + 1;
+}
+
+/* S as a JSON string.  S comes from checked requests and the model's
+ * messages, so it is UTF-8; a byte that is not (a message cut short) is
+ * written as U+FFFD. */
 static void sv_json_string(pm_buf *b, const char *s, size_t n)
 {
     sv_put(b, "\"", 1);
@@ -58,7 +83,12 @@ static void sv_json_string(pm_buf *b, const char *s, size_t n)
         } else if (c < 0x20 || c == 0x7f) {
             pm_buf_printf(b, "\\u%04x", c);
         } else {
-            sv_put(b, s + i, 1);
+            size_t u = sv_utf8((const unsigned char *)s + i, (const unsigned char *)s + n);
+            if (u)
+                sv_put(b, s + i, u);
+            else
+                sv_put(b, "\xef\xbf\xbd", 3);
+            i += u ? u - 1 : 0;
         }
     }
     sv_put(b, "\"", 1);
@@ -87,36 +117,14 @@ static void sv_ws(sv_reader *r)
         r->p++;
 }
 
-/* Length of the UTF-8 sequence at P (before END), or 0 when it is invalid. */
-static size_t sv_utf8(const unsigned char *p, const unsigned char *end)
-{
-    unsigned c = p[0];
-    size_t more;
-    uint32_t cp, min;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF) { more = 1; cp = c & 0x1F; min = 0x80; }
-    else if (c >= 0xE0 && c <= 0xEF) { more = 2; cp = c & 0x0F; min = 0x800; }
-    else if (c >= 0xF0 && c <= 0xF4) { more = 3; cp = c & 0x07; min = 0x10000; }
-    else return 0;
-    if ((size_t)(end - p) <= more)
-        return 0;
-    for (size_t j = 1; j <= more; j++) {
-        if ((p[j] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (p[j] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return more + 1;
-}
-
 static void sv_utf8_put(pm_buf *b, uint32_t cp)
 {
     char u[4];
     size_t n;
     if (cp < 0x80) { u[0] = (char)cp; n = 1; }
-    else if (cp < 0x800) { u[0] = (char)(0xC0 | cp >> 6); u[1] = (char)(0x80 | (cp & 0x3F)); n = 2; }
+    else if (cp < 0x800) {
+        u[0] = (char)(0xC0 | cp >> 6); u[1] = (char)(0x80 | (cp & 0x3F)); n = 2;
+    }
     else if (cp < 0x10000) {
         u[0] = (char)(0xE0 | cp >> 12); u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
         u[2] = (char)(0x80 | (cp & 0x3F)); n = 3;
@@ -287,8 +295,11 @@ static bool sv_parse(const char *s, size_t n, sv_request *q, char *err, size_t e
         for (k = 0; k < SV_NKEYS && strcmp(key.data, sv_keys[k]); k++)
             ;
         if (k == SV_NKEYS || strlen(key.data) != key.len) {
-            snprintf(err, errlen, "unknown key \"%.40s\" (expected op, reset, profile, "
-                     "observable or inspect)", key.data);
+            int cut = key.len < 40 ? (int)key.len : 40;
+            while (cut > 0 && ((unsigned char)key.data[cut] & 0xC0) == 0x80)
+                cut--;                   /* on a UTF-8 boundary */
+            snprintf(err, errlen, "unknown key \"%.*s\" (expected op, reset, profile, "
+                     "observable or inspect)", cut, key.data);
             goto done_msg;
         }
         if (q->has[k]) {

@@ -247,8 +247,8 @@ START_TEST(usable_arenas_sorted)
         for (int i = 0; i < frees[a] * 31; i++)
             release(x[a * per_arena + i]);
     ck_assert_int_eq(st.usable_arenas, 1);
-    ck_assert_int_eq(st.arenas[1].nextarena, 0);
-    ck_assert_int_eq(st.arenas[0].nextarena, 2);
+    ck_assert_int_eq(st.arena_next[1], 0);
+    ck_assert_int_eq(st.arena_next[0], 2);
     ck_assert_int_eq(st.nfp2lasta[5], 0);
     /* the next pool comes from the fullest arena */
     ck_assert_int_eq(alloc(16).arena, 1);

@@ -1,7 +1,8 @@
 /* test_serve.c: the lockstep protocol (model/cli/serve.c) and the sessions
  * under it (model/api_lockstep.c).
  *
- * For every trace given (directories in argv), three properties:
+ * For every trace given (directories in argv) and every profile, three
+ * properties:
  *  - lockstep equals run: its lines sent one request each give, line by
  *    line, exactly the JSON events `pymemref run --json` prints;
  *  - a refused line changes nothing: with a failing line (static and
@@ -51,12 +52,16 @@ static char *slurp(const char *path, size_t *len)
     return buf;
 }
 
-static cli_server server(void)
+static int nprofiles;
+
+static cli_server server_on(const pm_profile *p)
 {
     cli_server sv;
-    ck_assert_int_eq(cli_serve_init(&sv, pm_profile_find("3.11"), NULL, false), 0);
+    ck_assert_int_eq(cli_serve_init(&sv, p, NULL, false), 0);
     return sv;
 }
+
+static cli_server server(void) { return server_on(pm_profile_find("3.11")); }
 
 /* The answer to REQ (a JSON line). */
 static char *ask(cli_server *sv, const char *req)
@@ -102,14 +107,15 @@ static bool parses(const char *path, const char *text, size_t len)
 }
 
 /* What `run --json` prints for TEXT, as one answer per line of TEXT. */
-static char **run_answers(const char *path, const char *text, size_t len, int *nlines)
+static char **run_answers(const char *path, const char *text, size_t len,
+                          const pm_profile *p, int *nlines)
 {
     pm_trace t;
     pm_diag d;
     ck_assert_msg(pm_trace_parse(path, text, len, &t, &d) == 0, "%s:%d: %s", path, d.line,
                   d.message);
-    pm_model *m = pm_model_new(pm_profile_find("3.11"), NULL);
-    ck_assert(pm_model_run(m, &t, &d) == 0);
+    pm_model *m = pm_model_new(p, NULL);
+    ck_assert_msg(pm_model_run(m, &t, &d) == 0, "%s:%d: %s", path, d.line, d.message);
     int n = 0;
     for (size_t i = 0; i < len; i++)
         n += text[i] == '\n';
@@ -153,8 +159,9 @@ static void send_lines(cli_server *sv, const char *path, const char *text, size_
         size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
         char *req = op_request(p, l);
         char *got = ask(sv, req);
-        ck_assert_msg(strcmp(got, want[i]) == 0, "%s:%d: lockstep differs from run\n"
-                      "  lockstep %s  run      %s", path, i + 1, got, want[i]);
+        ck_assert_msg(strcmp(got, want[i]) == 0, "%s:%d (profile %s): lockstep differs "
+                      "from run\n  lockstep %s  run      %s", path, i + 1,
+                      pm_session_profile(sv->session)->name, got, want[i]);
         free(got);
         free(req);
         p = nl ? nl + 1 : end;
@@ -163,7 +170,8 @@ static void send_lines(cli_server *sv, const char *path, const char *text, size_
 
 START_TEST(lockstep_equals_run)
 {
-    const char *path = paths[_i];
+    const char *path = paths[_i / nprofiles];
+    const pm_profile *prof = pm_profiles()[_i % nprofiles];
     size_t len;
     char *text = slurp(path, &len);
     ck_assert_msg(text != NULL, "cannot read %s", path);
@@ -172,10 +180,12 @@ START_TEST(lockstep_equals_run)
         return;
     }
     int n;
-    char **want = run_answers(path, text, len, &n);
-    cli_server sv = server();
+    char **want = run_answers(path, text, len, prof, &n);
+    cli_server sv = server_on(prof);
     send_lines(&sv, path, text, len, want, n);
-    ask_eq(&sv, "{\"reset\": true}", "{\"reset\":true,\"profile\":\"3.11\",\"line\":0}\n");
+    char reset[96];
+    snprintf(reset, sizeof reset, "{\"reset\":true,\"profile\":\"%s\",\"line\":0}\n", prof->name);
+    ask_eq(&sv, "{\"reset\": true}", reset);
     send_lines(&sv, path, text, len, want, n);
     cli_serve_free(&sv);
     free_answers(want, n);
@@ -198,7 +208,8 @@ static const char *const failing[][2] = {
 
 START_TEST(refused_lines_change_nothing)
 {
-    const char *path = paths[_i];
+    const char *path = paths[_i / nprofiles];
+    const pm_profile *prof = pm_profiles()[_i % nprofiles];
     size_t len;
     char *text = slurp(path, &len);
     ck_assert(text != NULL);
@@ -219,7 +230,7 @@ START_TEST(refused_lines_change_nothing)
         p = nl ? nl + 1 : end;
     }
     int n;
-    char **want = run_answers(path, commented.data, commented.len, &n);
+    char **want = run_answers(path, commented.data, commented.len, prof, &n);
     for (int i = 1; i < n; i += 2) {
         free(want[i]);
         pm_buf b = { 0 };
@@ -227,7 +238,7 @@ START_TEST(refused_lines_change_nothing)
                       i + 1);
         want[i] = b.data;
     }
-    cli_server sv = server();
+    cli_server sv = server_on(prof);
     send_lines(&sv, path, mixed.data, mixed.len, want, n);
     cli_serve_free(&sv);
     free_answers(want, n);
@@ -337,16 +348,22 @@ START_TEST(bad_requests)
         { "{\"op\": \"collect\", \"reset\": true}", "a request is one of op, reset (with or "
           "without profile), profile, observable or inspect" },
         { "{\"reset\": false}", "\"reset\" takes true" },
-        { "{\"profile\": \"2.7\"}", "unknown profile (known: 3.11)" },
-        { "{\"profile\": \"3.11\\u0000\"}", "unknown profile (known: 3.11)" },
+        { "{\"profile\": \"2.7\"}", NULL },          /* unknown profile */
+        { "{\"profile\": \"3.11\\u0000\"}", NULL },
         { "{\"observable\": 1}", "\"observable\" takes true or false" },
         { "{\"inspect\": null}", "\"inspect\" takes a binding name" },
     };
+    pm_buf unknown = { 0 };
+    pm_buf_printf(&unknown, "unknown profile (known:");
+    for (const pm_profile *const *k = pm_profiles(); *k; k++)
+        pm_buf_printf(&unknown, " %s", (*k)->name);
+    pm_buf_printf(&unknown, ")");
     cli_server sv = server();
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *msg = cases[i][1] ? cases[i][1] : unknown.data;
         pm_buf want = { 0 };
         pm_buf_printf(&want, "{\"error\":");
-        sv_json_string(&want, cases[i][1], strlen(cases[i][1]));
+        sv_json_string(&want, msg, strlen(msg));
         pm_buf_printf(&want, ",\"line\":null}\n");
         ask_eq(&sv, cases[i][0], want.data);
         pm_buf_free(&want);
@@ -369,7 +386,12 @@ START_TEST(bad_requests)
     pm_buf_printf(&big, "{\"op\": \"collect %04100d\"}", 0);
     ask_eq(&sv, big.data, "{\"error\":\"line longer than 4096 bytes\",\"line\":6}\n");
     pm_buf_free(&big);
+    /* An unknown key cut on a UTF-8 boundary (found by fuzz_lockstep). */
+    ask_eq(&sv, "{\"res000000000000000000000000000000000000\u00e9\": 1}",
+           "{\"error\":\"unknown key \\\"res000000000000000000000000000000000000\\\" "
+           "(expected op, reset, profile, observable or inspect)\",\"line\":null}\n");
     cli_serve_free(&sv);
+    pm_buf_free(&unknown);
 }
 END_TEST
 
@@ -445,8 +467,10 @@ int main(int argc, char **argv)
     Suite *s = suite_create("serve");
     TCase *tc = tcase_create("serve");
     tcase_set_timeout(tc, 60);
-    tcase_add_loop_test(tc, lockstep_equals_run, 0, npaths);
-    tcase_add_loop_test(tc, refused_lines_change_nothing, 0, npaths);
+    for (const pm_profile *const *p = pm_profiles(); *p; p++)
+        nprofiles++;
+    tcase_add_loop_test(tc, lockstep_equals_run, 0, npaths * nprofiles);
+    tcase_add_loop_test(tc, refused_lines_change_nothing, 0, npaths * nprofiles);
     tcase_add_test(tc, refused_line_keeps_static_classes);
     tcase_add_test(tc, control_requests);
     tcase_add_test(tc, bad_requests);

@@ -7,14 +7,14 @@
 
 START_TEST(class_kinds)
 {
-    pm_trace t = parse_ok("class I instance\nclass L list slots=3\nclass T tuple slots=1\n"
-                          "class D dict slots=64\nclass A atom\nclass Z atom slots=0\n");
+    pm_trace t = parse_ok("class I instance slots=64\nclass L list slots=3\nclass T tuple slots=1\n"
+                          "class D dict slots=15\nclass A atom\nclass Z atom slots=0\n");
     ck_assert_int_eq(t.nops, 6);
     ck_assert_int_eq(t.nclasses, 6);
     const char *names[] = { "I", "L", "T", "D", "A", "Z" };
     pm_kind kinds[] = { PM_KIND_INSTANCE, PM_KIND_LIST, PM_KIND_TUPLE, PM_KIND_DICT,
                         PM_KIND_ATOM, PM_KIND_ATOM };
-    int slots[] = { 0, 3, 1, 64, 0, 0 };
+    int slots[] = { 64, 3, 1, 15, 0, 0 };
     for (int i = 0; i < 6; i++) {
         ck_assert_int_eq(t.ops[i].kind, PM_OP_CLASS);
         ck_assert_int_eq(t.ops[i].cls, i);
@@ -72,6 +72,15 @@ START_TEST(class_errors)
     parse_err("class C atom\nenable\nclass C list\n", 3,
               "duplicate class `C` (first declared on line 1)");
     parse_err("class C instance slots=65\n", 1, "slots=65 out of range (0 to 64)");
+    parse_err("class C list slots=16\n", 1,
+              "a list class has at most 15 slots (`C` has slots=16): longer displays compile "
+              "differently (spec/differences.md)");
+    parse_err("class C tuple slots=30\n", 1,
+              "a tuple class has at most 15 slots (`C` has slots=30): longer displays compile "
+              "differently (spec/differences.md)");
+    parse_err("class C dict slots=16\n", 1,
+              "a dict class has at most 15 slots (`C` has slots=16): longer displays compile "
+              "differently (spec/differences.md)");
     parse_err("class C instance slots=\n", 1, "expected a number after `slots=`, got ``");
     parse_err("class C instance slots=x\n", 1, "expected a number after `slots=`, got `x`");
     parse_err("class C instance slots=01\n", 1, "number `01` has a leading zero");

@@ -1,0 +1,167 @@
+"""Deciding what a disagreement is, and writing it down.
+
+classify() returns None when the interpreter's and the model's answers
+agree; otherwise a name: one of spec/differences.md's named differences
+when that difference explains it, or "unexplained" (the events differ),
+"error-driver", "error-model", "error-both" (one side or both refused the
+trace: the generator made an invalid trace, or a side is wrong about its
+validity).
+"""
+
+import os
+import re
+
+# spec/differences.md names this module can recognise in a disagreement.
+UNFREEZE = "interpreter-objects-after-unfreeze"
+SPECIALIZED = "specialized-stores"
+WEAKREF_NUMBERING = "weakref-reuse-numbering"
+TRASHCAN_STACK = "trashcan-c-stack"
+
+_OBJ = re.compile(r"\bo(\d+)\b")
+FROZEN_WINDOW = 64
+
+
+def _ops(text):
+    for line in text.split("\n"):
+        line = line.split("#", 1)[0].split()
+        if line:
+            yield line
+
+
+def binding_finalizers_shared(text):
+    """The trace lets one name be bound by finalizers more than once (the
+    condition under which `specialized-stores` can show): a name bound by
+    two classes' finalizers, a binding class with several instances or made
+    by a `create:`, or a name the trace itself also binds."""
+    binders = {}
+    created = set()
+    news = {}
+    trace_bound = set()
+    for op in _ops(text):
+        if op[0] == "class":
+            for a in op[3:]:
+                if a.startswith("del=resurrect:"):
+                    binders.setdefault(a.split(":")[1], []).append(op[1])
+                elif a.startswith("del=create:"):
+                    _, cls, name = a.split(":")
+                    binders.setdefault(name, []).append(op[1])
+                    created.add(cls)
+        elif op[0] == "new":
+            news[op[2]] = news.get(op[2], 0) + 1
+            trace_bound.add(op[1])
+        elif op[0] in ("bind", "weakref"):
+            trace_bound.add(op[1])
+    for name, classes in binders.items():
+        if len(classes) > 1 or name in trace_bound:
+            return True
+        for c in classes:
+            if news.get(c, 0) + (c in created) > 1:
+                return True
+    return False
+
+
+def _canonical(events):
+    """Events with objects renumbered in order of first appearance."""
+    seen = {}
+    return _OBJ.sub(lambda m: "o%d" % seen.setdefault(m.group(1), len(seen) + 1),
+                    events)
+
+
+def _version(v):
+    return tuple(int(x) for x in v.split(".")[:2])
+
+
+def classify(text, py, model, profile, rerun_model=None):
+    """PY and MODEL are runner.Answer; RERUN_MODEL(header) runs the model on
+    TEXT again with extra header fields (e.g. " frozen_base=N") and returns
+    its Answer."""
+    if py.ok and model.ok and py.events == model.events:
+        return None
+    if not py.ok or not model.ok:
+        if not py.ok and not model.ok:
+            return "error-both"
+        return "error-driver" if not py.ok else "error-model"
+    if binding_finalizers_shared(text):
+        return SPECIALIZED
+    ops = list(_ops(text))
+    if any(op[0] == "unfreeze" for op in ops) and rerun_model is not None:
+        base = int(py.info.get("frozen_base", 0))
+        imm = py.info.get("frozen_immortal")
+        extra = " frozen_immortal=%s" % imm if imm is not None else ""
+        for d in range(1, FROZEN_WINDOW + 1):
+            for fb in (base - d, base + d):
+                if fb >= 0:
+                    a = rerun_model(" frozen_base=%d%s" % (fb, extra))
+                    if a.ok and a.events == py.events:
+                        return UNFREEZE
+        if imm is not None:
+            a = rerun_model(" frozen_base=%d" % base)
+            if a.ok and a.events == py.events:
+                return UNFREEZE
+    if _version(profile) >= (3, 12) and \
+            any(op[0] == "weakref" and len(op) == 3 for op in ops) and \
+            _canonical(py.events) == _canonical(model.events):
+        return WEAKREF_NUMBERING
+    if _version(profile) == (3, 13) and \
+            sum(1 for op in ops if op[0] in ("new", "weakref")) >= 1000:
+        return TRASHCAN_STACK
+    return "unexplained"
+
+
+def first_difference(a, b):
+    """(line index, a's line, b's line) of the first differing event line."""
+    la, lb = a.splitlines(), b.splitlines()
+    for i in range(max(len(la), len(lb))):
+        x = la[i] if i < len(la) else "(nothing)"
+        y = lb[i] if i < len(lb) else "(nothing)"
+        if x != y:
+            return i, x, y
+    return None
+
+
+def write_finding(dirname, name, f):
+    """Write NAME.trace, NAME.model.events, NAME.cpython.events and NAME.md
+    under DIRNAME from the dict F; return the path of the .md file."""
+    os.makedirs(dirname, exist_ok=True)
+    base = os.path.join(dirname, name)
+    with open(base + ".trace", "w") as fh:
+        fh.write("# %s: %s, interpreter %s, profile %s\n" % (
+            name, f["kind"], f["interpreter"], f["profile"]))
+        fh.write("# fuzz.py --seed %d: case %d (%d lines before shrinking)\n"
+                 % (f["seed"], f["case"], f["original_lines"]))
+        fh.write(f["trace"])
+    with open(base + ".model.events", "w") as fh:
+        fh.write(_side(f["model"]))
+    with open(base + ".cpython.events", "w") as fh:
+        fh.write(_side(f["py"]))
+    d = first_difference(_side(f["py"]), _side(f["model"]))
+    with open(base + ".md", "w") as fh:
+        fh.write("# %s\n\n" % name)
+        fh.write("- kind: **%s**\n" % f["kind"])
+        fh.write("- interpreter: %s (%s)\n" % (f["interpreter"], f["impl"]))
+        fh.write("- model profile: %s\n" % f["profile"])
+        fh.write("- found by: `%s` (case %d)\n" % (f["command"], f["case"]))
+        fh.write("- shrunk from %d to %d lines\n" % (
+            f["original_lines"], f["trace"].count("\n")))
+        if f["py"].info:
+            fh.write("- driver: %s\n" % " ".join(
+                "%s=%s" % kv for kv in sorted(f["py"].info.items())))
+        if d:
+            fh.write("- first difference (event %d): interpreter `%s`, "
+                     "model `%s`\n" % (d[0] + 1, d[1], d[2]))
+        fh.write("\nReproduce:\n\n    build/pymemref run --observable "
+                 "--profile %s%s %s.trace\n    %s fuzz/cpython/driver.py "
+                 "%s.trace\n" % (
+                     f["profile"], _fb_option(f["py"]), base,
+                     f["interpreter"] if f["impl"].startswith("cpython") and
+                     "emscripten" not in f["impl"] else "PYTHON", base))
+    return base + ".md"
+
+
+def _fb_option(ans):
+    fb = ans.info.get("frozen_base")
+    return "" if fb is None else " --frozen-base %s" % fb
+
+
+def _side(ans):
+    return ans.events + ("%s\n" % ans.error if ans.error else "")
