@@ -13,8 +13,9 @@ version has no model profile yet is not skipped silently: the campaign
 prints "no model profile for X.Y yet", and the driver's batch mode is then
 checked against its plain mode on that interpreter instead (fuzz.py
 --check-driver, a fifth of the cases).  --stored also runs the bundled
-traces (tests/traces, tests/examples) through the batch mode of each native
-interpreter that has stored events for its version, and compares them.
+traces (tests/conformance, tests/examples) through the batch mode of each
+native interpreter that has stored events for its version, and compares
+them.
 
 Exit status 0 when every campaign ran and agreed (named differences of
 spec/differences.md are reported, not failures), 1 otherwise.
@@ -62,7 +63,8 @@ def stored(python, version):
     """The bundled traces through the batch mode, against their stored
     events for VERSION; returns the number that differ (or -1)."""
     xy = ".".join(version.split(".")[:2])
-    traces = sorted(glob.glob(os.path.join(ROOT, "tests", "traces", "*.trace")) +
+    traces = sorted(glob.glob(os.path.join(ROOT, "tests", "conformance",
+                                           "*.trace")) +
                     glob.glob(os.path.join(ROOT, "tests", "examples", "*.trace")))
     pairs = [(t, t[:-6] + ".cpython-%s.events" % xy) for t in traces]
     pairs = [(t, e) for t, e in pairs if os.path.exists(e)]

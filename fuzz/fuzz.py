@@ -14,7 +14,8 @@ usage: fuzz.py (--python PATH | --pyodide 3.12|3.13|3.14) [--profile V]
                     "no model profile for X.Y yet" and exits with status 3
   --cases N         cases 0..N-1 of the campaign (default 1000)
   --seed S          the campaign (default 1); a case is (seed, number) alone:
-                    `python3 fuzz/gen.py S NUMBER` prints it
+                    `python3 fuzz/gen.py S NUMBER [--objects N] [--legacy]` prints it
+                    (--legacy where the interpreter has _testcapi.with_tp_del)
   --jobs N          processes, each with its own interpreter and model
                     (default: the number of CPUs)
   --shard I/N       only the cases equal to I modulo N (several machines)
@@ -247,6 +248,7 @@ def main(argv):
     kinds = [{} for _ in range(jobs)]
     findings, errors, info = [], [], None
     ready, t_ready = 0, None
+    finder = None
     cpu = {}
     bufs = [b""] * jobs
     open_ = jobs
@@ -280,6 +282,7 @@ def main(argv):
                     findings.append(m)
                     if serious(m["kind"]) and not a["keep_going"]:
                         stop = True
+                        finder = j
                 elif t == "error":
                     errors.append(m["message"])
         all_kinds = {}
@@ -288,8 +291,9 @@ def main(argv):
                 all_kinds[kk] = all_kinds.get(kk, 0) + v
         prog.show(sum(done), total, all_kinds)
         if stop or errors:
-            for p in procs:
-                if p.poll() is None:
+            # the others stop now; the one that found it ends by itself
+            for jj, p in enumerate(procs):
+                if jj != finder and p.poll() is None:
                     p.terminate()
             stop = False
     for p in procs:
@@ -324,8 +328,10 @@ def summary(a, what, info, done, total, elapsed, startup, kinds, findings,
         print("fuzz: explained by named differences (spec/differences.md): "
               + ", ".join("%s %d" % kv for kv in sorted(named.items())))
     for f in findings:
+        rel = os.path.relpath(f["path"])
         print("fuzz: %s: case %d, %d lines: %s" % (
-            f["kind"], f["case"], f["lines"], os.path.relpath(f["path"])))
+            f["kind"], f["case"], f["lines"],
+            f["path"] if rel.startswith("..") else rel))
     for e in errors:
         print("fuzz: error: %s" % e)
     if errors:

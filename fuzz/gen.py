@@ -113,8 +113,8 @@ class Gen:
         # the style of this case
         self.p_none = r.pick([0.0, 0.2, 0.5])
         self.density = r.pick([0.0, 0.5, 1.0, 2.0, 3.0])
-        self.p_fin = r.pick([0.0, 0.3, 0.6, 0.9])
-        self.p_weak = r.pick([0.0, 0.3, 0.7])
+        self.p_fin = r.pick([0.2, 0.5, 0.8, 1.0])
+        self.p_weak = r.pick([0.1, 0.4, 0.8])
         self.p_gc = r.pick([0.02, 0.08, 0.2])
         self.p_query = r.pick([0.02, 0.1, 0.25])
         self.big = r.chance(0.05)
@@ -302,6 +302,24 @@ class Gen:
             if ring[i] in self.holds and ring[j] in self.holds:
                 self.op_set(ring[i], ring[j])
 
+    def op_garbage_cycle(self):
+        """A cycle of new objects that becomes garbage at once (for the
+        next collection, often an automatic one inside an allocation)."""
+        r = self.r
+        cands = [c for c in self.newable() if c.settable()]
+        if not cands:
+            return
+        ring = [self.op_new(r.pick(cands)) for _ in range(r.between(1, 5))]
+        if len(set(ring)) < len(ring):
+            return               # a name taken twice: not a ring any more
+        for i, x in enumerate(ring):
+            self.op_set(x, ring[(i + 1) % len(ring)])
+        if r.chance(self.p_weak):
+            self.op_weakref()
+        for x in ring:
+            self.emit("del %s" % x)
+            self.hold(x, None)
+
     def op_gc(self):
         r = self.r
         kind = r.weighted([("collect", 8), ("threshold", 3), ("able", 2),
@@ -319,12 +337,13 @@ class Gen:
         elif kind == "gclear":
             self.emit("garbage clear")
         elif r.chance(0.35):     # unfreeze is expensive (trace_batch.py)
-            self.emit("freeze" if r.chance(0.6) else "unfreeze")
+            self.emit("freeze" if r.chance(0.85) else "unfreeze")
 
     def threshold(self):
         r = self.r
-        t0 = r.weighted([(0, 1), (r.between(1, 5), 4), (r.between(6, 40), 3),
-                         (700, 2), (r.between(41, 2000), 1)])
+        t0 = r.weighted([(0, 1), (r.between(1, 3), 6), (r.between(4, 10), 4),
+                         (r.between(11, 40), 2), (700, 2),
+                         (r.between(41, 2000), 1)])
         args = [t0]
         if r.chance(0.5):
             args.append(r.weighted([(0, 1), (r.between(1, 4), 3), (10, 2)]))
@@ -337,7 +356,7 @@ class Gen:
         r = self.r
         q = r.weighted([("count", 4), ("stats", 2), ("threshold", 1),
                         ("freeze_count", 1), ("garbage", 3), ("named", 8)])
-        if q == "freeze_count" and not r.chance(0.2):
+        if q == "freeze_count" and not r.chance(0.12):
             q = "count"          # a walk of the permanent generation
         if q != "named":
             self.emit("query " + q)
@@ -350,7 +369,7 @@ class Gen:
     # ------------------------------------------------------------ trace
     def trace(self):
         r = self.r
-        if r.chance(0.4):
+        if r.chance(0.7):
             self.emit(self.threshold())
         if r.chance(0.1):
             self.emit("disable")
@@ -367,8 +386,11 @@ class Gen:
                 if not self.op_set():
                     self.op_new()
             elif x < 0.62:
-                self.op_cycle()
-            elif x < 0.62 + 0.15 * self.p_weak:
+                if r.chance(0.5):
+                    self.op_cycle()
+                else:
+                    self.op_garbage_cycle()
+            elif x < 0.62 + 0.2 * self.p_weak:
                 self.op_weakref()
             elif x < 0.80:
                 self.op_drop()
@@ -377,6 +399,15 @@ class Gen:
             elif x < 0.80 + self.p_gc + self.p_query:
                 self.op_query()
             elif self.made < self.n:
+                self.op_new()
+        if r.chance(0.4):
+            # churn: garbage, then allocations that automatic collections
+            # (low thresholds) run inside
+            for nm in self.names:
+                if nm in self.holds and r.chance(0.5):
+                    self.emit("del %s" % nm)
+                    self.hold(nm, None)
+            for _ in range(r.between(1, self.n // 2 + 2)):
                 self.op_new()
         # the end: drop most names, then collect (or let thresholds act)
         for nm in self.names:
@@ -398,13 +429,28 @@ def generate(seed, case, max_objects=20, legacy=False):
     return Gen(seed, case, max_objects, legacy).trace()
 
 
-if __name__ == "__main__":
-    import sys
-    a = sys.argv[1:]
-    seed = int(a[0]) if a else 1
-    first = int(a[1]) if len(a) > 1 else 0
-    count = int(a[2]) if len(a) > 2 else 1
+def main(argv):
+    """gen.py SEED CASE [COUNT] [--objects N] [--legacy]: print cases."""
+    legacy = "--legacy" in argv
+    argv = [a for a in argv if a != "--legacy"]
+    objects = 20
+    if "--objects" in argv:
+        i = argv.index("--objects")
+        objects = int(argv[i + 1])
+        del argv[i:i + 2]
+    if not 2 <= len(argv) <= 3:
+        sys.stderr.write("usage: gen.py SEED CASE [COUNT] [--objects N] "
+                         "[--legacy]\n")
+        return 2
+    seed, first = int(argv[0]), int(argv[1])
+    count = int(argv[2]) if len(argv) > 2 else 1
     for c in range(first, first + count):
         if count > 1:
             sys.stdout.write("# case %d\n" % c)
-        sys.stdout.write(generate(seed, c, legacy="--legacy" in a))
+        sys.stdout.write(generate(seed, c, objects, legacy))
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+    sys.exit(main(sys.argv[1:]))

@@ -4,7 +4,7 @@ in batches.  It reports to fuzz.py as JSON Lines on standard output:
   {"t": "info", ...}            the interpreter and the model, once
   {"t": "progress", "done": N, "kinds": {KIND: COUNT}}   after each batch
   {"t": "finding", "kind": K, "case": C, "path": P}      a written finding
-  {"t": "end", "done": N}
+  {"t": "end", "done": N, "kinds": ..., "cpu": {PROCESS: SECONDS}}
 Disagreements are classified by judge.classify, shrunk (shrink.py) and
 written under --findings; with --check-driver the two sides are the
 driver's batch mode and its plain mode (trace_exec.run) on the same
@@ -39,7 +39,7 @@ class Job:
             self.ref.control("%mode single")
         else:
             self.ref = runner.Proc([spec["model"]], "model")
-            self.minfo = self.ref.hello()
+            self.ref.hello()
         self.profile = spec["profile"]
         self.legacy = self.info.get("tp_del") == "1"
         self.kinds = {}
@@ -47,8 +47,9 @@ class Job:
         self.written = 0
 
     # -------------------------------------------------------------- runs
-    def header(self, text, ans):
-        """The model's header fields for TEXT given the driver's answer."""
+    def header(self, ans):
+        """The model's header fields for a trace, given the driver's
+        answer for it."""
         h = " profile=%s" % self.profile
         if not self.check_driver:
             for k in ("frozen_base", "frozen_immortal"):
@@ -77,7 +78,7 @@ class Job:
         again = [i for i, a in enumerate(pans) if "frozen_base" in a.info]
         if again:
             redo = self.ref.run([runner.block(names[i], texts[i],
-                                              self.header(texts[i], pans[i]))
+                                              self.header(pans[i]))
                                  for i in again])
             for i, a in zip(again, redo):
                 mans[i] = a

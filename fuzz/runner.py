@@ -9,7 +9,6 @@ import subprocess
 import threading
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
 DRIVER = os.path.join(HERE, "cpython", "driver.py")
 SERVE_MJS = os.path.join(HERE, "pyodide", "serve.mjs")
 PYODIDE_VERSIONS = {"3.12": "0.27.7", "3.13": "0.29.3", "3.14": "314.0.7"}
@@ -58,8 +57,12 @@ class Proc:
         return dict(kv.split("=", 1) for kv in line.split()[1:] if "=" in kv)
 
     def _write(self, data):
+        # stdin is unbuffered: a raw write may take only part of the data
+        view = memoryview(data)
         try:
-            self.p.stdin.write(data)
+            while view:
+                n = self.p.stdin.write(view)
+                view = view[n or 0:]
         except (BrokenPipeError, OSError):
             pass              # seen as end of output by the reader
 
@@ -139,10 +142,6 @@ def interpreter_argv(python=None, pyodide=None):
     node = os.environ.get("NODE", "node")
     return [node, SERVE_MJS, PYODIDE_VERSIONS[pyodide],
             os.path.join(HERE, "cpython")], "pyodide-%s" % PYODIDE_VERSIONS[pyodide]
-
-
-def model_argv(model):
-    return [model]
 
 
 def block(name, text, header=""):

@@ -19,20 +19,154 @@ static void observe(pm_model *m, pm_phase phase, int generation)
  * outside the model (gc_traverse in Objects/weakrefobject.c).  The visitors
  * below loop over pm_traverse_item (heap.h). */
 
+/* ------------------------------------------------------- lemma functions
+ * Ghost functions whose loops carry inductions the provers cannot do
+ * alone; each is called where its fact is needed (proofs/wp/core/). */
+
+/*@ ghost
+  /@ requires PM_SIZES(m);
+     assigns \nothing;
+     ensures \forall integer lo, a, b, v; 0 <= lo <= a <= b <= m->nslotpool ==>
+               0 <= pm_occ(m->slots, lo, a, v) <= pm_occ(m->slots, lo, b, v);
+  @/
+  static void lemma_occ_mono(const pm_model *m)
+  {
+    /@ loop invariant 0 <= h <= m->nslotpool;
+       loop invariant \forall integer lo, a, b, v; 0 <= lo <= a <= b <= h ==>
+               0 <= pm_occ(m->slots, lo, a, v) <= pm_occ(m->slots, lo, b, v);
+       loop assigns h;
+       loop variant m->nslotpool - h; @/
+    for (int64_t h = 0; h < m->nslotpool; h++) ;
+  }
+*/
+
+/*@ ghost
+  /@ requires PM_SIZES(m) && PM_SHAPE(m);
+     requires \forall integer lo, a, b, v; 0 <= lo <= a <= b <= m->nslotpool ==>
+               0 <= pm_occ(m->slots, lo, a, v) <= pm_occ(m->slots, lo, b, v);
+     assigns \nothing;
+     ensures \forall integer k1, k2, v; k1 <= k2 ==>
+       0 <= pm_refs_from(m->objs, m->slots, pm_glist, pm_gpos, y, k1, v, m->nobjs)
+         <= pm_refs_from(m->objs, m->slots, pm_glist, pm_gpos, y, k2, v, m->nobjs);
+  @/
+  static void lemma_refs_mono(const pm_model *m, int32_t y)
+  {
+    /@ loop invariant PM_NHEADS <= n <= m->nobjs;
+       loop invariant \forall integer k1, k2, v; k1 <= k2 ==>
+         0 <= pm_refs_from(m->objs, m->slots, pm_glist, pm_gpos, y, k1, v, n)
+           <= pm_refs_from(m->objs, m->slots, pm_glist, pm_gpos, y, k2, v, n);
+       loop assigns n;
+       loop variant m->nobjs - n; @/
+    for (int32_t n = PM_NHEADS; n < m->nobjs; n++) ;
+  }
+*/
+
+/*@ ghost
+  /@ requires PM_HEAP_OK(m) && PM_ACTIVE(m, y);
+     assigns \nothing;
+     ensures \forall integer o, v; PM_MEMBER(m, o, y) ==>
+       pm_refs_from(m->objs, m->slots, pm_glist, pm_gpos, y, pm_gpos[o] + 1, v, m->nobjs)
+       == pm_refs_from(m->objs, m->slots, pm_glist, pm_gpos, y, pm_gpos[o], v, m->nobjs)
+          + pm_occ_obj(m->objs, m->slots, o, v);
+  @/
+  static void lemma_refs_step(const pm_model *m, int32_t y)
+  {
+    /@ loop invariant PM_NHEADS <= n <= m->nobjs;
+       loop invariant \forall integer o, v; PM_MEMBER(m, o, y) ==>
+         pm_refs_from(m->objs, m->slots, pm_glist, pm_gpos, y, pm_gpos[o] + 1, v, n)
+         == pm_refs_from(m->objs, m->slots, pm_glist, pm_gpos, y, pm_gpos[o], v, n)
+            + (o < n ? pm_occ_obj(m->objs, m->slots, o, v) : 0);
+       loop assigns n;
+       loop variant m->nobjs - n; @/
+    for (int32_t n = PM_NHEADS; n < m->nobjs; n++) ;
+  }
+*/
+
+/* -------------------------------------------------------- the collector */
+
 /* gc_refs := ob_refcnt, and mark as collecting. */
+/*@ requires PM_HEAP_OK(m) && PM_ACTIVE(m, containers);
+    assigns m->objs[PM_NHEADS .. m->nobjs - 1].gc_refs,
+            m->objs[PM_NHEADS .. m->nobjs - 1].collecting;
+    ensures PM_HEAP_OK(m);
+    ensures \forall integer i; PM_MEMBER(m, i, containers) ==>
+              m->objs[i].gc_refs == m->objs[i].refcnt && m->objs[i].collecting;
+    ensures \forall integer i; 0 <= i < m->nobjs && !PM_MEMBER(m, i, containers) ==>
+              m->objs[i].gc_refs == \old(m->objs[i].gc_refs)
+              && m->objs[i].collecting == \old(m->objs[i].collecting);
+*/
 static void update_refs(pm_model *m, int32_t containers)
 {
+    /*@ loop invariant o == containers || PM_MEMBER(m, o, containers);
+        loop invariant PM_HEAP_OK(m);
+        loop invariant \forall integer i; PM_MEMBER(m, i, containers) ==>
+          (pm_gpos[i] < (o == containers ? pm_glen[containers] + 1 : pm_gpos[o])
+           ==> m->objs[i].gc_refs == m->objs[i].refcnt && m->objs[i].collecting)
+          && (pm_gpos[i] >= (o == containers ? pm_glen[containers] + 1 : pm_gpos[o])
+           ==> m->objs[i].gc_refs == \at(m->objs[i].gc_refs, Pre)
+               && m->objs[i].collecting == \at(m->objs[i].collecting, Pre));
+        loop invariant \forall integer i; 0 <= i < m->nobjs && !PM_MEMBER(m, i, containers) ==>
+          m->objs[i].gc_refs == \at(m->objs[i].gc_refs, Pre)
+          && m->objs[i].collecting == \at(m->objs[i].collecting, Pre);
+        loop assigns o, m->objs[PM_NHEADS .. m->nobjs - 1].gc_refs,
+                     m->objs[PM_NHEADS .. m->nobjs - 1].collecting;
+        loop variant (o == containers ? 0 : pm_glen[containers] + 1 - pm_gpos[o]);
+    */
     for (int32_t o = m->objs[containers].gc_next; o != containers; o = m->objs[o].gc_next) {
         m->objs[o].gc_refs = m->objs[o].refcnt;
         m->objs[o].collecting = true;
     }
 }
 
-/* Subtract the references that come from inside the set (visit_decref). */
+/* Subtract the references that come from inside the set (visit_decref).
+ * Afterwards gc_refs is the number of references from outside the set:
+ * refcnt minus the references from the set's own slots. */
+/*@ requires PM_HEAP_OK(m) && PM_ACTIVE(m, containers);
+    requires \forall integer i; 0 <= i < m->nobjs ==>
+               (m->objs[i].collecting <==> PM_MEMBER(m, i, containers));
+    requires \forall integer v; PM_MEMBER(m, v, containers) ==>
+               m->objs[v].gc_refs >= PM_INREFS(m, containers, v);
+    assigns m->objs[PM_NHEADS .. m->nobjs - 1].gc_refs;
+    ensures PM_HEAP_OK(m);
+    ensures \forall integer v; PM_MEMBER(m, v, containers) ==>
+              m->objs[v].gc_refs == \old(m->objs[v].gc_refs) - \old(PM_INREFS(m, containers, v));
+    ensures \forall integer v; 0 <= v < m->nobjs && !PM_MEMBER(m, v, containers) ==>
+              m->objs[v].gc_refs == \old(m->objs[v].gc_refs);
+*/
 static void subtract_refs(pm_model *m, int32_t containers)
 {
+    /*@ ghost lemma_occ_mono(m); lemma_refs_mono(m, containers);
+              lemma_refs_step(m, containers); */
+    /*@ loop invariant o == containers || PM_MEMBER(m, o, containers);
+        loop invariant PM_HEAP_OK(m);
+        loop invariant \forall integer i; 0 <= i < m->nobjs ==> m->objs[i].slot0 == \at(m->objs[i].slot0, Pre)
+          && m->objs[i].nslots == \at(m->objs[i].nslots, Pre)
+          && m->objs[i].collecting == \at(m->objs[i].collecting, Pre);
+        loop invariant \forall integer v; PM_MEMBER(m, v, containers) ==>
+          m->objs[v].gc_refs == \at(m->objs[v].gc_refs, Pre)
+            - pm_refs_from(\at(m->objs, Pre), m->slots, pm_glist, pm_gpos, containers,
+                           (o == containers ? pm_glen[containers] + 1 : pm_gpos[o]), v, m->nobjs);
+        loop invariant \forall integer v; 0 <= v < m->nobjs && !PM_MEMBER(m, v, containers) ==>
+          m->objs[v].gc_refs == \at(m->objs[v].gc_refs, Pre);
+        loop assigns o, m->objs[PM_NHEADS .. m->nobjs - 1].gc_refs;
+        loop variant (o == containers ? 0 : pm_glen[containers] + 1 - pm_gpos[o]);
+    */
     for (int32_t o = m->objs[containers].gc_next; o != containers; o = m->objs[o].gc_next) {
         int32_t n = pm_traverse_count(m, o);
+        /*@ loop invariant 0 <= k <= n;
+            loop invariant PM_HEAP_OK(m);
+            loop invariant \forall integer i; 0 <= i < m->nobjs ==> m->objs[i].slot0 == \at(m->objs[i].slot0, Pre)
+              && m->objs[i].nslots == \at(m->objs[i].nslots, Pre)
+              && m->objs[i].collecting == \at(m->objs[i].collecting, Pre);
+            loop invariant \forall integer v; PM_MEMBER(m, v, containers) ==>
+              m->objs[v].gc_refs == \at(m->objs[v].gc_refs, Pre)
+                - pm_refs_from(\at(m->objs, Pre), m->slots, pm_glist, pm_gpos, containers, pm_gpos[o], v, m->nobjs)
+                - PM_PART(m, o, k, v);
+            loop invariant \forall integer v; 0 <= v < m->nobjs && !PM_MEMBER(m, v, containers) ==>
+              m->objs[v].gc_refs == \at(m->objs[v].gc_refs, Pre);
+            loop assigns k, m->objs[PM_NHEADS .. m->nobjs - 1].gc_refs;
+            loop variant n - k;
+        */
         for (int32_t k = 0; k < n; k++) {
             int32_t v = pm_traverse_item(m, o, k);
             if (v >= 0 && m->objs[v].collecting)

@@ -115,25 +115,11 @@ bool pm_slots_grow(pm_model *m, int32_t o, int32_t need)
 
 /* ------------------------------------------------------------------ lists */
 
-/* The ghost state of the proofs (spec/acsl/heap.acsl): mirrors of the
- * fields, positions in lists, list lengths.  Contracts: heap.h. */
-/*@ ghost int32_t pm_gn; */
-/*@ ghost int64_t pm_gns; */
-/*@ ghost int32_t pm_gnc; */
-/*@ ghost int32_t pm_gnext[PM_GCAP]; */
-/*@ ghost int32_t pm_gprev[PM_GCAP]; */
-/*@ ghost uint8_t pm_glst[PM_GCAP]; */
-/*@ ghost int32_t pm_grc[PM_GCAP]; */
-/*@ ghost int32_t pm_grefs[PM_GCAP]; */
-/*@ ghost int32_t pm_gslot0[PM_GCAP]; */
-/*@ ghost int32_t pm_gnslots[PM_GCAP]; */
-/*@ ghost uint8_t pm_gkind[PM_GCAP]; */
-/*@ ghost uint8_t pm_glabel[PM_GCAP]; */
-/*@ ghost bool pm_gcoll[PM_GCAP]; */
-/*@ ghost bool pm_gunr[PM_GCAP]; */
-/*@ ghost int32_t pm_gcls[PM_GCAP]; */
-/*@ ghost int32_t pm_gslot[PM_GCAP]; */
-/*@ ghost int32_t pm_gcdel[PM_GCAP]; */
+/* The ghost state of the proofs (spec/acsl/heap.acsl): the list each
+ * object is on, its position there, the length of each list.  The
+ * contracts are in heap.h; the ghost loops below carry the inductions
+ * over the object table that the provers cannot do alone. */
+/*@ ghost int32_t pm_glist[PM_GCAP]; */
 /*@ ghost int32_t pm_gpos[PM_GCAP]; */
 /*@ ghost int32_t pm_glen[PM_NHEADS]; */
 
@@ -141,7 +127,6 @@ void gc_list_init(pm_model *m, int32_t head)
 {
     m->objs[head].gc_next = head;
     m->objs[head].gc_prev = head;
-    /*@ ghost pm_gnext[head] = head; pm_gprev[head] = head; */
 }
 
 bool gc_list_is_empty(const pm_model *m, int32_t head)
@@ -158,21 +143,17 @@ void gc_list_append(pm_model *m, int32_t node, int32_t head)
     m->objs[node].list = (uint8_t)head;
     m->objs[head].gc_prev = node;
     /*@ ghost
-      pm_gnext[last] = node;
-      pm_gprev[node] = last;
-      pm_gnext[node] = head;
-      pm_glst[node] = (uint8_t)head;
-      pm_gprev[head] = node;
+      pm_glist[node] = head;
       pm_gpos[node] = pm_glen[head] + 1;
       pm_glen[head]++;
-      /@ loop invariant PM_NHEADS <= i <= pm_gn;
+      /@ loop invariant PM_NHEADS <= i <= m->nobjs;
          loop invariant \forall integer h; 0 <= h < PM_NHEADS ==>
            pm_cnt(h, i) == pm_cnt{Pre}(h, i) + (h == head && node < i ? 1 : 0);
          loop invariant \forall integer h; 0 <= h < PM_NHEADS ==>
            pm_cnt(h, i) <= i - PM_NHEADS;
          loop assigns i;
-         loop variant pm_gn - i; @/
-      for (int32_t i = PM_NHEADS; i < pm_gn; i++) ;
+         loop variant m->nobjs - i; @/
+      for (int32_t i = PM_NHEADS; i < m->nobjs; i++) ;
     */
 }
 
@@ -184,24 +165,21 @@ void gc_list_remove(pm_model *m, int32_t node)
     m->objs[node].gc_next = -1;
     m->objs[node].gc_prev = -1;
     /*@ ghost
-      pm_gnext[prev] = next;
-      pm_gprev[next] = prev;
-      pm_gnext[node] = -1;
-      pm_gprev[node] = -1;
-      int32_t h = pm_glst[node], k = pm_gpos[node];
+      int32_t h = pm_glist[node], k = pm_gpos[node];
+      pm_glist[node] = -1;
       pm_glen[h]--;
-      /@ loop invariant PM_NHEADS <= j <= pm_gn;
+      /@ loop invariant PM_NHEADS <= j <= m->nobjs;
          loop invariant \forall integer i; PM_NHEADS <= i < j ==>
-           (pm_member(i, h) && \at(pm_gpos[i], Pre) > k ==> pm_gpos[i] == \at(pm_gpos[i], Pre) - 1)
-           && (!(pm_member(i, h) && \at(pm_gpos[i], Pre) > k) ==> pm_gpos[i] == \at(pm_gpos[i], Pre));
-         loop invariant \forall integer i; j <= i < pm_gn ==>
+           (pm_glist[i] == h && \at(pm_gpos[i], Pre) > k ==> pm_gpos[i] == \at(pm_gpos[i], Pre) - 1)
+           && (!(pm_glist[i] == h && \at(pm_gpos[i], Pre) > k) ==> pm_gpos[i] == \at(pm_gpos[i], Pre));
+         loop invariant \forall integer i; j <= i < m->nobjs ==>
            pm_gpos[i] == \at(pm_gpos[i], Pre);
          loop invariant \forall integer g; 0 <= g < PM_NHEADS ==>
            pm_cnt(g, j) == pm_cnt{Pre}(g, j) - (g == h && node < j ? 1 : 0);
-         loop assigns j, pm_gpos[PM_NHEADS .. pm_gn - 1];
-         loop variant pm_gn - j; @/
-      for (int32_t j = PM_NHEADS; j < pm_gn; j++)
-        if (pm_gnext[j] >= 0 && pm_glst[j] == h && pm_gpos[j] > k)
+         loop assigns j, pm_gpos[PM_NHEADS .. m->nobjs - 1];
+         loop variant m->nobjs - j; @/
+      for (int32_t j = PM_NHEADS; j < m->nobjs; j++)
+        if (pm_glist[j] == h && pm_gpos[j] > k)
           pm_gpos[j]--;
     */
 }
@@ -210,7 +188,10 @@ void gc_list_remove(pm_model *m, int32_t node)
  * two steps in one function). */
 void gc_list_move(pm_model *m, int32_t node, int32_t head)
 {
+    /*@ assert 0 <= m->objs[node].gc_prev < m->nobjs && 0 <= m->objs[node].gc_next < m->nobjs
+               && 0 <= pm_glist[node] < PM_NHEADS; */
     gc_list_remove(m, node);
+    /*@ assert 0 <= m->objs[head].gc_prev < m->nobjs; */
     gc_list_append(m, node, head);
 }
 
@@ -221,50 +202,53 @@ void gc_list_merge(pm_model *m, int32_t from, int32_t to)
         return;
     int32_t tail = m->objs[to].gc_prev;
     int32_t first = m->objs[from].gc_next, last = m->objs[from].gc_prev;
-    /*@ loop invariant o == from || pm_member{Pre}(o, from);
-        loop invariant \forall integer i; PM_NHEADS <= i < pm_gn ==>
-          \let k = (o == from ? pm_glen[from] + 1 : pm_pos{Pre}(o));
-          (pm_member{Pre}(i, from) && \at(pm_gpos[i], Pre) < k ==>
-             pm_glst[i] == to && pm_gpos[i] == \at(pm_gpos[i], Pre) + pm_glen[to])
-          && (!(pm_member{Pre}(i, from) && \at(pm_gpos[i], Pre) < k) ==>
-             pm_glst[i] == \at(pm_glst[i], Pre) && pm_gpos[i] == \at(pm_gpos[i], Pre));
-        loop invariant PM_SYNC(m);
-        loop assigns o, m->objs[PM_NHEADS .. pm_gn - 1].list,
-                     pm_glst[PM_NHEADS .. pm_gn - 1], pm_gpos[PM_NHEADS .. pm_gn - 1];
-        loop variant (o == from ? 0 : pm_glen[from] + 1 - pm_pos{Pre}(o));
+    /*@ ghost
+      /@ loop invariant PM_NHEADS <= i <= m->nobjs;
+         loop invariant pm_cnt(from, i) + pm_cnt(to, i) <= i - PM_NHEADS;
+         loop assigns i;
+         loop variant m->nobjs - i; @/
+      for (int32_t i = PM_NHEADS; i < m->nobjs; i++) ;
+    */
+    /*@ loop invariant o == from || PM_MEMBER_AT(m, o, from, Pre);
+        loop invariant \forall integer i; PM_NHEADS <= i < m->nobjs ==>
+          \let k = (o == from ? pm_glen[from] + 1 : PM_POS_AT(o, Pre));
+          (\at(pm_glist[i], Pre) == from && \at(pm_gpos[i], Pre) < k ==>
+             pm_glist[i] == to && m->objs[i].list == to
+             && pm_gpos[i] == \at(pm_gpos[i], Pre) + pm_glen[to])
+          && (!(\at(pm_glist[i], Pre) == from && \at(pm_gpos[i], Pre) < k) ==>
+             pm_glist[i] == \at(pm_glist[i], Pre) && m->objs[i].list == \at(m->objs[i].list, Pre)
+             && pm_gpos[i] == \at(pm_gpos[i], Pre));
+        loop assigns o, m->objs[PM_NHEADS .. m->nobjs - 1].list,
+                     pm_glist[PM_NHEADS .. m->nobjs - 1], pm_gpos[PM_NHEADS .. m->nobjs - 1];
+        loop variant (o == from ? 0 : pm_glen[from] + 1 - PM_POS_AT(o, Pre));
     */
     for (int32_t o = first; o != from; o = m->objs[o].gc_next) {
         m->objs[o].list = (uint8_t)to;
-        /*@ ghost pm_glst[o] = (uint8_t)to; pm_gpos[o] += pm_glen[to]; */
+        /*@ ghost pm_glist[o] = to; pm_gpos[o] += pm_glen[to]; */
     }
     m->objs[tail].gc_next = first;
     m->objs[first].gc_prev = tail;
     m->objs[last].gc_next = to;
     m->objs[to].gc_prev = last;
-    /*@ ghost
-      pm_gnext[tail] = first;
-      pm_gprev[first] = tail;
-      pm_gnext[last] = to;
-      pm_gprev[to] = last;
-    */
     gc_list_init(m, from);
     /*@ ghost
       pm_glen[to] += pm_glen[from];
       pm_glen[from] = 0;
-      /@ loop invariant PM_NHEADS <= i <= pm_gn;
+      /@ loop invariant PM_NHEADS <= i <= m->nobjs;
          loop invariant \forall integer g; 0 <= g < PM_NHEADS ==>
            pm_cnt(g, i) == (g == to ? pm_cnt{Pre}(to, i) + pm_cnt{Pre}(from, i)
                             : g == from ? 0 : pm_cnt{Pre}(g, i));
+         loop invariant pm_cnt(to, i) <= i - PM_NHEADS;
          loop assigns i;
-         loop variant pm_gn - i; @/
-      for (int32_t i = PM_NHEADS; i < pm_gn; i++) ;
+         loop variant m->nobjs - i; @/
+      for (int32_t i = PM_NHEADS; i < m->nobjs; i++) ;
     */
 }
 
 int64_t gc_list_size(const pm_model *m, int32_t head)
 {
     int64_t n = 0;
-    /*@ loop invariant o == head || pm_member(o, head);
+    /*@ loop invariant o == head || PM_MEMBER(m, o, head);
         loop invariant n == (o == head ? pm_glen[head] : pm_gpos[o] - 1);
         loop assigns o, n;
         loop variant (o == head ? 0 : pm_glen[head] + 1 - pm_gpos[o]);
@@ -303,7 +287,6 @@ void pm_untrack(pm_model *m, int32_t o)
         gc_list_remove(m, o);
         m->objs[o].collecting = false;
         m->objs[o].unreachable = false;
-        /*@ ghost pm_gcoll[o] = false; pm_gunr[o] = false; */
     }
 }
 

@@ -62,14 +62,26 @@ enum { PM_LABEL_NONE = 0, PM_LABEL_NAMESPACE, PM_LABEL_GARBAGE,
 
 typedef struct pm_gen_stats { int64_t collections, collected, uncollectable; } pm_gen_stats;
 
+/* The proof build (-DPM_PROOF, Frama-C/WP: proofs/wp/core/) declares the
+ * four tables as arrays inside the structure, large enough for every
+ * int32 index, so that WP sees the whole model as one value; the
+ * executable build grows them (heap.c, grow).  Both builds index them
+ * alike: m->objs[o].gc_next is the same text in each. */
+#ifdef PM_PROOF
+# define PM_PROOF_CAP 2147483647
+# define PM_TABLE(T, name) T name[PM_PROOF_CAP]
+#else
+# define PM_TABLE(T, name) T *name
+#endif
+
 struct pm_model {
     const pm_profile *prof;
     pm_options opts;
 
-    pm_class *classes;    int32_t nclasses, capclasses;
-    pm_obj *objs;         int32_t nobjs, capobjs;
-    pm_objx *objx;        /* parallel to objs */
-    int32_t *slots;       int64_t nslotpool, capslotpool;
+    PM_TABLE(pm_class, classes);  int32_t nclasses, capclasses;
+    PM_TABLE(pm_obj, objs);       int32_t nobjs, capobjs;
+    PM_TABLE(pm_objx, objx);      /* parallel to objs */
+    PM_TABLE(int32_t, slots);     int64_t nslotpool, capslotpool;
     int32_t next_uid;
 
     int32_t ns;           /* the namespace list (driver's R)                */
@@ -119,11 +131,22 @@ struct pm_model {
 int32_t pm_obj_new(pm_model *m, int32_t cls, int32_t nslots, int32_t label);
 bool pm_slots_grow(pm_model *m, int32_t o, int32_t need);
 
+/* Slot K of object O (list and tuple items, dict values, __slots__). */
+/*@ requires PM_SIZES(m) && 0 <= o < m->nobjs && PM_OBJ_SHAPE(m, o);
+    requires 0 <= k < m->objs[o].nslots;
+    assigns \nothing;
+    ensures \result == m->slots[m->objs[o].slot0 + k];
+*/
 static inline int32_t pm_slot_get(const pm_model *m, int32_t o, int32_t k)
 {
     return m->slots[m->objs[o].slot0 + k];
 }
 
+/*@ requires PM_SIZES(m) && 0 <= o < m->nobjs && PM_OBJ_SHAPE(m, o);
+    requires 0 <= k < m->objs[o].nslots;
+    assigns m->slots[m->objs[o].slot0 + k];
+    ensures m->slots[m->objs[o].slot0 + k] == v;
+*/
 static inline void pm_slot_put(pm_model *m, int32_t o, int32_t k, int32_t v)
 {
     m->slots[m->objs[o].slot0 + k] = v;
@@ -134,6 +157,10 @@ static inline const pm_class *pm_cls(const pm_model *m, int32_t o)
     return &m->classes[m->objx[o].cls];
 }
 
+/*@ requires 0 <= o < m->nobjs && m->objs[o].kind <= PM_KIND_WEAKREF;
+    assigns \nothing;
+    ensures \result == m->objs[o].kind;
+*/
 static inline pm_kind pm_obj_kind(const pm_model *m, int32_t o)
 {
     return m->objs[o].kind;
@@ -141,6 +168,10 @@ static inline pm_kind pm_obj_kind(const pm_model *m, int32_t o)
 
 /* PyObject_IS_GC: every kind but atoms; PM_OPAQUE_GC stands for a gc
  * object outside the model. */
+/*@ requires v < m->nobjs;
+    assigns \nothing;
+    ensures \result <==> PM_IS_GC(m, v);
+*/
 static inline bool pm_is_gc(const pm_model *m, int32_t v)
 {
     if (v < 0)
@@ -148,6 +179,10 @@ static inline bool pm_is_gc(const pm_model *m, int32_t v)
     return m->objs[v].kind != PM_KIND_ATOM;
 }
 
+/*@ requires o < m->nobjs;
+    assigns \nothing;
+    ensures \result <==> (0 <= o && m->objs[o].gc_next >= 0);
+*/
 static inline bool pm_is_tracked(const pm_model *m, int32_t o)
 {
     return o >= 0 && m->objs[o].gc_next >= 0;
@@ -155,6 +190,10 @@ static inline bool pm_is_tracked(const pm_model *m, int32_t o)
 
 /* _PyObject_GC_MAY_BE_TRACKED (Include/internal/pycore_object.h): a gc
  * object that is not an exact tuple, or a tuple that is tracked. */
+/*@ requires v < m->nobjs;
+    assigns \nothing;
+    ensures \result <==> PM_MAY_BE_TRACKED(m, v);
+*/
 static inline bool pm_may_be_tracked(const pm_model *m, int32_t v)
 {
     if (!pm_is_gc(m, v))
@@ -164,106 +203,91 @@ static inline bool pm_may_be_tracked(const pm_model *m, int32_t v)
     return true;
 }
 
-/* The list primitives keep pm_heap_ok; each says which positions move.
+/* The list primitives keep PM_HEAP_OK; each says which positions move.
  * Lists are those of Modules/gcmodule.c (gc_list_*), indices for links. */
 
-/*@ requires PM_LAYOUT(m) && PM_SYNC(m) && 0 <= head < PM_NHEADS;
-    assigns m->objs[head].gc_next, m->objs[head].gc_prev,
-            pm_gnext[head], pm_gprev[head];
-    ensures PM_SYNC(m);
-    ensures pm_gnext[head] == head && pm_gprev[head] == head;
+/*@ requires 0 <= head < PM_NHEADS;
+    assigns m->objs[head].gc_next, m->objs[head].gc_prev;
+    ensures m->objs[head].gc_next == head && m->objs[head].gc_prev == head;
 */
 void gc_list_init(pm_model *m, int32_t head);
 
-/*@ requires PM_HEAP_OK(m) && pm_active(head);
+/*@ requires PM_HEAP_OK(m) && PM_ACTIVE(m, head);
     assigns \nothing;
     ensures \result <==> pm_glen[head] == 0;
 */
 bool gc_list_is_empty(const pm_model *m, int32_t head);
 
 /* Append the untracked NODE at the end of HEAD's list. */
-/*@ requires PM_HEAP_OK(m) && pm_active(head);
-    requires PM_NHEADS <= node < pm_gn && pm_gnext[node] < 0;
+/*@ requires PM_HEAP_OK(m) && PM_ACTIVE(m, head);
+    requires PM_NHEADS <= node < m->nobjs && pm_glist[node] < 0;
     assigns m->objs[node].gc_next, m->objs[node].gc_prev, m->objs[node].list,
-            m->objs[pm_gprev[head]].gc_next, m->objs[head].gc_prev,
-            pm_gnext[node], pm_gprev[node], pm_glst[node],
-            pm_gnext[pm_gprev[head]], pm_gprev[head],
-            pm_gpos[node], pm_glen[head];
+            m->objs[m->objs[head].gc_prev].gc_next, m->objs[head].gc_prev,
+            pm_glist[node], pm_gpos[node], pm_glen[head];
     ensures PM_HEAP_OK(m);
-    ensures pm_member(node, head);
+    ensures pm_glist[node] == head;
     ensures pm_gpos[node] == pm_glen[head] == \old(pm_glen[head]) + 1;
-    ensures \forall integer j; PM_NHEADS <= j < pm_gn ==>
-              (pm_gnext[j] >= 0 <==> (\old(pm_gnext[j]) >= 0 || j == node));
 */
 void gc_list_append(pm_model *m, int32_t node, int32_t head);
 
 /* Unlink the tracked NODE; the objects after it move one position down. */
 /*@ requires PM_HEAP_OK(m);
-    requires PM_NHEADS <= node < pm_gn && pm_gnext[node] >= 0;
+    requires PM_NHEADS <= node < m->nobjs && pm_glist[node] >= 0;
     assigns m->objs[node].gc_next, m->objs[node].gc_prev,
-            m->objs[pm_gprev[node]].gc_next, m->objs[pm_gnext[node]].gc_prev,
-            pm_gnext[node], pm_gprev[node],
-            pm_gnext[pm_gprev[node]], pm_gprev[pm_gnext[node]],
-            pm_gpos[PM_NHEADS .. pm_gn - 1], pm_glen[pm_glst[node]];
+            m->objs[m->objs[node].gc_prev].gc_next,
+            m->objs[m->objs[node].gc_next].gc_prev,
+            pm_glist[node], pm_gpos[PM_NHEADS .. m->nobjs - 1],
+            pm_glen[pm_glist[node]];
     ensures PM_HEAP_OK(m);
-    ensures pm_gnext[node] == -1;
-    ensures pm_glen[\old(pm_glst[node])] == \old(pm_glen[pm_glst[node]]) - 1;
-    ensures \forall integer j; PM_NHEADS <= j < pm_gn ==>
-              (pm_gnext[j] >= 0 <==> (\old(pm_gnext[j]) >= 0 && j != node));
-    ensures \forall integer j; PM_NHEADS <= j < pm_gn ==>
-              (pm_member{Old}(j, \old(pm_glst[node])) && \old(pm_gpos[j]) > \old(pm_gpos[node])
+    ensures pm_glist[node] == -1;
+    ensures pm_glen[\old(pm_glist[node])] == \old(pm_glen[pm_glist[node]]) - 1;
+    ensures \forall integer j; PM_NHEADS <= j < m->nobjs ==>
+              (pm_glist[j] == \old(pm_glist[node]) && \old(pm_gpos[j]) > \old(pm_gpos[node])
                ==> pm_gpos[j] == \old(pm_gpos[j]) - 1)
-              && (!(pm_member{Old}(j, \old(pm_glst[node])) && \old(pm_gpos[j]) > \old(pm_gpos[node]))
+              && (!(pm_glist[j] == \old(pm_glist[node]) && \old(pm_gpos[j]) > \old(pm_gpos[node]))
                ==> pm_gpos[j] == \old(pm_gpos[j]));
 */
 void gc_list_remove(pm_model *m, int32_t node);
 
 /* Move the tracked NODE to the end of another list HEAD. */
-/*@ requires PM_HEAP_OK(m) && pm_active(head);
-    requires PM_NHEADS <= node < pm_gn && pm_gnext[node] >= 0;
-    requires pm_glst[node] != head;
-    assigns m->objs[PM_NHEADS .. pm_gn - 1].gc_next, m->objs[0 .. pm_gn - 1].gc_prev,
-            m->objs[0 .. pm_gn - 1].gc_next, m->objs[node].list,
-            pm_gnext[0 .. pm_gn - 1], pm_gprev[0 .. pm_gn - 1], pm_glst[node],
-            pm_gpos[PM_NHEADS .. pm_gn - 1], pm_glen[0 .. PM_NHEADS - 1];
+/*@ requires PM_HEAP_OK(m) && PM_ACTIVE(m, head);
+    requires PM_NHEADS <= node < m->nobjs && pm_glist[node] >= 0;
+    requires pm_glist[node] != head;
+    assigns m->objs[0 .. m->nobjs - 1].gc_next, m->objs[0 .. m->nobjs - 1].gc_prev,
+            m->objs[node].list, pm_glist[node],
+            pm_gpos[PM_NHEADS .. m->nobjs - 1], pm_glen[0 .. PM_NHEADS - 1];
     ensures PM_HEAP_OK(m);
-    ensures pm_member(node, head);
+    ensures pm_glist[node] == head;
     ensures pm_gpos[node] == pm_glen[head] == \old(pm_glen[head]) + 1;
-    ensures pm_glen[\old(pm_glst[node])] == \old(pm_glen[pm_glst[node]]) - 1;
+    ensures pm_glen[\old(pm_glist[node])] == \old(pm_glen[pm_glist[node]]) - 1;
     ensures \forall integer g; 0 <= g < PM_NHEADS && g != head
-              && g != \old(pm_glst[node]) ==> pm_glen[g] == \old(pm_glen[g]);
-    ensures \forall integer j; PM_NHEADS <= j < pm_gn ==>
-              (pm_gnext[j] >= 0 <==> \old(pm_gnext[j]) >= 0);
-    ensures \forall integer j; PM_NHEADS <= j < pm_gn && j != node ==>
-              pm_glst[j] == \old(pm_glst[j])
-              && (pm_member{Old}(j, \old(pm_glst[node])) && \old(pm_gpos[j]) > \old(pm_gpos[node])
-                  ==> pm_gpos[j] == \old(pm_gpos[j]) - 1)
-              && (!(pm_member{Old}(j, \old(pm_glst[node])) && \old(pm_gpos[j]) > \old(pm_gpos[node]))
-                  ==> pm_gpos[j] == \old(pm_gpos[j]));
+              && g != \old(pm_glist[node]) ==> pm_glen[g] == \old(pm_glen[g]);
+    ensures \forall integer j; PM_NHEADS <= j < m->nobjs && j != node ==>
+              (pm_glist[j] == \old(pm_glist[node]) && \old(pm_gpos[j]) > \old(pm_gpos[node])
+               ==> pm_gpos[j] == \old(pm_gpos[j]) - 1)
+              && (!(pm_glist[j] == \old(pm_glist[node]) && \old(pm_gpos[j]) > \old(pm_gpos[node]))
+               ==> pm_gpos[j] == \old(pm_gpos[j]));
 */
 void gc_list_move(pm_model *m, int32_t node, int32_t head);
 
 /* Append FROM's objects to TO, leaving FROM empty. */
-/*@ requires PM_HEAP_OK(m) && pm_active(from) && pm_active(to) && from != to;
-    assigns m->objs[0 .. pm_gn - 1].gc_next, m->objs[0 .. pm_gn - 1].gc_prev,
-            m->objs[PM_NHEADS .. pm_gn - 1].list,
-            pm_gnext[0 .. pm_gn - 1], pm_gprev[0 .. pm_gn - 1],
-            pm_glst[PM_NHEADS .. pm_gn - 1], pm_gpos[PM_NHEADS .. pm_gn - 1],
+/*@ requires PM_HEAP_OK(m) && PM_ACTIVE(m, from) && PM_ACTIVE(m, to) && from != to;
+    assigns m->objs[0 .. m->nobjs - 1].gc_next, m->objs[0 .. m->nobjs - 1].gc_prev,
+            m->objs[PM_NHEADS .. m->nobjs - 1].list,
+            pm_glist[PM_NHEADS .. m->nobjs - 1], pm_gpos[PM_NHEADS .. m->nobjs - 1],
             pm_glen[from], pm_glen[to];
     ensures PM_HEAP_OK(m);
     ensures pm_glen[from] == 0;
     ensures pm_glen[to] == \old(pm_glen[to]) + \old(pm_glen[from]);
-    ensures \forall integer j; PM_NHEADS <= j < pm_gn ==>
-              (pm_gnext[j] >= 0 <==> \old(pm_gnext[j]) >= 0);
-    ensures \forall integer j; PM_NHEADS <= j < pm_gn ==>
-              (pm_member{Old}(j, from)
-               ==> pm_glst[j] == to && pm_gpos[j] == \old(pm_gpos[j]) + \old(pm_glen[to]))
-              && (!pm_member{Old}(j, from)
-               ==> pm_glst[j] == \old(pm_glst[j]) && pm_gpos[j] == \old(pm_gpos[j]));
+    ensures \forall integer j; PM_NHEADS <= j < m->nobjs ==>
+              (\old(pm_glist[j]) == from
+               ==> pm_glist[j] == to && pm_gpos[j] == \old(pm_gpos[j]) + \old(pm_glen[to]))
+              && (\old(pm_glist[j]) != from
+               ==> pm_glist[j] == \old(pm_glist[j]) && pm_gpos[j] == \old(pm_gpos[j]));
 */
 void gc_list_merge(pm_model *m, int32_t from, int32_t to);
 
-/*@ requires PM_HEAP_OK(m) && pm_active(head);
+/*@ requires PM_HEAP_OK(m) && PM_ACTIVE(m, head);
     assigns \nothing;
     ensures \result == pm_glen[head];
 */
@@ -271,7 +295,41 @@ int64_t gc_list_size(const pm_model *m, int32_t head);
 int32_t pm_scratch_head(pm_model *m);
 void pm_scratch_release(pm_model *m, int32_t n);
 
+/*@ requires PM_HEAP_OK(m);
+    requires PM_NHEADS <= o < m->nobjs && pm_glist[o] < 0;
+    assigns m->objs[o].gc_next, m->objs[o].gc_prev, m->objs[o].list,
+            m->objs[m->objs[PM_HEAD_GEN0].gc_prev].gc_next,
+            m->objs[PM_HEAD_GEN0].gc_prev,
+            pm_glist[o], pm_gpos[o], pm_glen[PM_HEAD_GEN0];
+    ensures PM_HEAP_OK(m);
+    ensures pm_glist[o] == PM_HEAD_GEN0;
+    ensures pm_gpos[o] == pm_glen[PM_HEAD_GEN0] == \old(pm_glen[PM_HEAD_GEN0]) + 1;
+*/
 void pm_track(pm_model *m, int32_t o);      /* _PyObject_GC_TRACK   */
+
+/*@ requires PM_HEAP_OK(m) && PM_NHEADS <= o < m->nobjs;
+    assigns m->objs[0 .. m->nobjs - 1].gc_next, m->objs[0 .. m->nobjs - 1].gc_prev,
+            m->objs[o].collecting, m->objs[o].unreachable,
+            pm_glist[o], pm_gpos[PM_NHEADS .. m->nobjs - 1], pm_glen[0 .. PM_NHEADS - 1];
+    ensures PM_HEAP_OK(m);
+    ensures pm_glist[o] == -1;
+    behavior tracked:
+      assumes pm_glist[o] >= 0;
+      ensures !m->objs[o].collecting && !m->objs[o].unreachable;
+      ensures pm_glen[\old(pm_glist[o])] == \old(pm_glen[pm_glist[o]]) - 1;
+      ensures \forall integer g; 0 <= g < PM_NHEADS && g != \old(pm_glist[o])
+                ==> pm_glen[g] == \old(pm_glen[g]);
+      ensures \forall integer j; PM_NHEADS <= j < m->nobjs ==>
+                (pm_glist[j] == \old(pm_glist[o]) && \old(pm_gpos[j]) > \old(pm_gpos[o])
+                 ==> pm_gpos[j] == \old(pm_gpos[j]) - 1)
+                && (!(pm_glist[j] == \old(pm_glist[o]) && \old(pm_gpos[j]) > \old(pm_gpos[o]))
+                 ==> pm_gpos[j] == \old(pm_gpos[j]));
+    behavior untracked:
+      assumes pm_glist[o] < 0;
+      assigns \nothing;
+    complete behaviors;
+    disjoint behaviors;
+*/
 void pm_untrack(pm_model *m, int32_t o);    /* _PyObject_GC_UNTRACK */
 
 void pm_emit(pm_model *m, pm_event_kind k, int32_t obj);
@@ -300,12 +358,22 @@ int32_t pm_new_weakref(pm_model *m, int32_t referent, bool callback, bool *is_ne
 
 /* ---- gc.c: the collector (Modules/gcmodule.c) */
 /* The K-th reference that tp_traverse visits in object O (see gc.c). */
+/*@ requires PM_SIZES(m) && 0 <= o < m->nobjs && PM_OBJ_SHAPE(m, o);
+    requires 0 <= k < m->objs[o].nslots;
+    assigns \nothing;
+    ensures \result == m->slots[PM_TITEM(m, o, k)];
+*/
 static inline int32_t pm_traverse_item(const pm_model *m, int32_t o, int32_t k)
 {
-    const pm_obj *p = &m->objs[o];
-    bool backwards = p->kind == PM_KIND_LIST || p->kind == PM_KIND_TUPLE;
-    return m->slots[p->slot0 + (backwards ? p->nslots - 1 - k : k)];
+    bool backwards = m->objs[o].kind == PM_KIND_LIST || m->objs[o].kind == PM_KIND_TUPLE;
+    return m->slots[m->objs[o].slot0 + (backwards ? m->objs[o].nslots - 1 - k : k)];
 }
+/* How many references tp_traverse visits in O: none in a weak reference
+ * (its callback is outside the model) or an atom, which have no slots. */
+/*@ requires 0 <= o < m->nobjs && PM_OBJ_SHAPE(m, o);
+    assigns \nothing;
+    ensures \result == m->objs[o].nslots;
+*/
 static inline int32_t pm_traverse_count(const pm_model *m, int32_t o)
 {
     pm_kind k = m->objs[o].kind;

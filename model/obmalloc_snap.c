@@ -148,6 +148,16 @@ static int read_pool(reader *r, pm_obm *st, char *s)
         pl->freeblock = b;
         pl->bstate[b] = PM_OBM_B_FREE;
     }
+    /* the blocks in use, in block order */
+    int32_t nused = 0;
+    for (int32_t b = 0; b < pl->ncarved; b++)
+        if (pl->bstate[b] == PM_OBM_B_USED) {
+            pl->ustack[nused] = (int16_t)b;
+            pl->upos[b] = (int16_t)nused;
+            nused++;
+        }
+    if (nused != pl->count)
+        return rfail(r, "pool: count disagrees with the free list");
     return 0;
 }
 
@@ -319,6 +329,7 @@ static int read_body(reader *r, pm_obm *st)
             st->nunused = n;
             for (int i = 0; i < n; i++) {
                 st->unused[n - 1 - i] = v[i];
+                st->arenas[v[i]].unpos = n - 1 - i;
                 st->arena_next[v[i]] = i + 1 < n ? v[i + 1] : PM_OBM_NONE;
             }
         } else if (strcmp(word, "used") == 0) {

@@ -69,6 +69,12 @@ static int check_pool(const pm_obm *st, int32_t a, int32_t k, char *why,
     }
     if (b != PM_OBM_NONE)
         FAIL("pool %d:%d: free list longer than %d (cycle?)", a, k, pl->nfree);
+    for (int32_t i = 0; i < pl->count; i++) {
+        int32_t u = pl->ustack[i];
+        if (u < 0 || u >= pl->ncarved || pl->bstate[u] != PM_OBM_B_USED
+            || pl->upos[u] != i)
+            FAIL("pool %d:%d: used set wrong at %d", a, k, i);
+    }
     if ((pl->freeblock == PM_OBM_NONE) != (pl->ncarved == pl->nblocks
                                            && pl->count == pl->nblocks))
         FAIL("pool %d:%d: empty free list but not full", a, k);
@@ -152,7 +158,7 @@ static int check_lists(const pm_obm *st, char *why, size_t len)
     for (int32_t i = st->nunused - 1; i >= 0; i--) {
         if (a < 0 || a >= n || st->arenas[a].address != 0)
             FAIL("unused_arena_objects holds %d", a);
-        if (st->unused[i] != a)
+        if (st->unused[i] != a || st->arenas[a].unpos != i)
             FAIL("unused_arena_objects and its stack differ at %d", i);
         a = st->arena_next[a];
     }

@@ -47,6 +47,7 @@ static const pm_profile py313 = {
     .collect_in_allocation = false,
     .trashcan_limit = 10000 - 50,
     .trashcan_headroom = true,
+    .clear_weakrefs_tuple = true,        /* Objects/weakrefobject.c */
     .list_freelist_max = 80,
     .dict_freelist_max = 80,
     .tuple_freelist_max = 2000,

@@ -125,6 +125,8 @@ typedef struct pm_profile {
     bool untrack_dicts_in_full;   /* untrack_dicts() in full collections      */
     bool immortal_to_permanent;   /* 3.12: update_refs moves immortal objects
                                      to the permanent generation             */
+    bool clear_weakrefs_tuple;    /* 3.13: PyObject_ClearWeakRefs parks even a
+                                     single reference in a tuple             */
 } pm_profile;
 
 /* The profile called NAME ("3.11"), or NULL. */

@@ -288,7 +288,7 @@ static void clear_weakrefs(pm_model *m, int32_t o)
     int32_t count = 0;
     for (int32_t w = head; w >= 0; w = m->objx[w].wr_next)
         count++;
-    if (count == 1) {
+    if (count == 1 && !m->prof->clear_weakrefs_tuple) {
         bool cb = m->objs[head].has_callback;
         m->objs[head].has_callback = false;
         pm_weakref_clear(m, head);
@@ -296,7 +296,8 @@ static void clear_weakrefs(pm_model *m, int32_t o)
             pm_call_callback(m, head);
         return;
     }
-    /* Several: the references and their callbacks are parked in a tuple. */
+    /* Several (3.13: any): the references and their callbacks are parked in
+     * a tuple, which is an allocation. */
     int32_t t = pm_alloc(m, PM_CLS_TUPLE, 2 * count);
     if (t < 0)
         return;

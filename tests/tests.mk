@@ -11,7 +11,8 @@ CHECK_CFLAGS = $(shell pkg-config --cflags check)
 CHECK_LIBS   = $(shell pkg-config --libs check)
 
 # Arguments of each test program (directories of traces for test_model).
-test_model_ARGS := tests/traces tests/examples
+test_model_ARGS := tests/conformance tests/examples
+$(BUILD)/tests/test_model $(BUILD)/tests-asan/test_model: tests/unit/known.h
 
 UNIT_BINS      := $(UNIT_TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 UNIT_ASAN_BINS := $(UNIT_TEST_SRCS:tests/unit/%.c=$(BUILD)/tests-asan/%)

@@ -20,6 +20,7 @@ import re
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -27,6 +28,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 FUZZ = os.path.join(ROOT, "fuzz", "fuzz.py")
 RATE = re.compile(r", ([0-9.]+) s, ([0-9]+) cases/s \(([0-9]+) cases/s after "
                   r"([0-9.]+) s of start-up\)")
+DISAGREE = re.compile(r"fuzz: [0-9]+ agree, ([0-9]+) disagree")
 
 
 def children_cpu():
@@ -36,19 +38,24 @@ def children_cpu():
 
 def run(sel, cases, jobs, seed):
     c0 = children_cpu()
-    p = subprocess.run([sys.executable, FUZZ] + sel +
-                       ["--cases", str(cases), "--objects", "20", "--jobs",
-                        str(jobs), "--seed", str(seed), "--quiet"],
-                       stdout=subprocess.PIPE, text=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        p = subprocess.run([sys.executable, FUZZ] + sel +
+                           ["--cases", str(cases), "--objects", "20",
+                            "--jobs", str(jobs), "--seed", str(seed),
+                            "--quiet", "--keep-going", "--no-shrink",
+                            "--findings", tmp],
+                           stdout=subprocess.PIPE, text=True)
     cpu = children_cpu() - c0
     if p.returncode == 3:
         return "no model profile"
+    # 1: disagreements (counted and shown, not this benchmark's business)
     m = RATE.search(p.stdout)
-    if p.returncode != 0 or not m:
+    if p.returncode not in (0, 1) or not m:
         sys.stdout.write(p.stdout)
         return None
+    d = DISAGREE.search(p.stdout)
     return (float(m.group(1)), int(m.group(2)), int(m.group(3)),
-            float(m.group(4)), cpu)
+            float(m.group(4)), cpu, int(d.group(1)) if d else 0)
 
 
 def main(argv):
@@ -91,12 +98,13 @@ def main(argv):
             print("  %-20s no model profile yet (%.0f s)" % (label,
                                                           time.time() - t0))
             continue
-        secs, rate, steady, startup, cpu = r
+        secs, rate, steady, startup, cpu, dis = r
         cpu = max(cpu - small[4], 1e-9) / (n - 2 * jobs)
         print("  %-20s %5d cases in %5.1f s: %5d cases/s, %5d after %.1f s "
               "start-up; %.2f ms CPU per case = %d cases/s on %d idle CPUs "
-              "(target %d)" % (label, n, secs, rate, steady, startup,
-                               cpu * 1000, ncpu / cpu, ncpu, target))
+              "(target %d)%s" % (label, n, secs, rate, steady, startup,
+                                 cpu * 1000, ncpu / cpu, ncpu, target,
+                                 "; %d disagreements" % dis if dis else ""))
     print("  load average %.1f at the end" % os.getloadavg()[0])
     return 1 if bad else 0
 

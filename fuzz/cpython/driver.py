@@ -36,7 +36,7 @@ def main(argv):
     files = []
     if argv == ["--batch"]:
         import trace_batch
-        trace_batch.serve(sys.stdin, sys.stdout)
+        trace_batch.serve(sys.stdin.buffer, sys.stdout.buffer)
         return 0
     for a in argv:
         if a == "--json":

@@ -3,7 +3,7 @@
 #
 #   fuzz/cpython/regen.sh [--check] [PYTHON]
 #
-# For each tests/examples/*.trace and tests/traces/*.trace, runs
+# For each tests/examples/*.trace and tests/conformance/*.trace, runs
 # fuzz/cpython/driver.py under PYTHON (default: python3) and writes
 # NAME.cpython-X.Y.events next to the trace, X.Y being PYTHON's version.
 # --check writes nothing: it compares the live output with the stored file
@@ -32,7 +32,7 @@ trap 'rm -f "$tmp"' EXIT
 shopt -s nullglob
 differ=()
 count=0
-for t in "$root"/tests/examples/*.trace "$root"/tests/traces/*.trace; do
+for t in "$root"/tests/examples/*.trace "$root"/tests/conformance/*.trace; do
   out="${t%.trace}.cpython-$ver.events"
   if ! "$py" "$here/driver.py" "$t" >"$tmp"; then
     echo "regen.sh: the driver failed on $t" >&2

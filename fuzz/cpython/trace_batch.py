@@ -20,9 +20,9 @@ make it about ten times faster:
   freezes (its functions, classes, namespace) accumulates in the permanent
   generation, and so does what a trace freezes itself; a *rebase*
   (unfreeze, collect until clean) releases it every REBASE_EVERY traces,
-  and before and after a trace that unfreezes: such a trace brings the
-  permanent generation into gen2, which must then hold only live objects,
-  as in trace_exec.run.  `frozen_base` and `frozen_immortal` (as trace_exec.run's)
+  and before a trace that unfreezes: such a trace brings the permanent
+  generation into gen2, which must then hold only live objects, as in
+  trace_exec.run.  `frozen_base` and `frozen_immortal` (as trace_exec.run's)
   are reported for the traces that unfreeze: reading them walks the whole
   permanent generation.
 
@@ -51,13 +51,18 @@ import trace_exec as tx
 import trace_gen as tg
 from trace_parse import TraceError, parse
 
-REBASE_EVERY = 100            # traces between two rebases
+REBASE_EVERY = 300            # traces between two rebases
 
 _NUM = re.compile(r"(?<![\w.])(\d+)")
 _BIG = 999000000              # placeholders: _BIG + k (never a trace number)
 _TEMPLATES = {}
 _LINES = {}
-_LINES_MAX = 100000
+# The caches hold only tuples, strings, ints and code objects, so that a
+# collection can untrack their entries: the traces' collections never see
+# them, and the rebases' full collections only walk the dictionaries.  Each
+# is emptied when it reaches its size.
+_LINES_MAX = 50000
+_TEMPLATES_MAX = 10000
 
 
 def _split(line):
@@ -68,8 +73,9 @@ def _split(line):
     if r is None:
         pieces = _NUM.split(line)
         r = (tuple(pieces[0::2]), tuple(int(x) for x in pieces[1::2]))
-        if len(_LINES) < _LINES_MAX:
-            _LINES[line] = r
+        if len(_LINES) >= _LINES_MAX:
+            _LINES.clear()
+        _LINES[line] = r
     return r
 
 
@@ -104,6 +110,8 @@ def _template(shape):
             tuples.append((i, c))
     if found != set(range(k)):
         code = None
+    if len(_TEMPLATES) >= _TEMPLATES_MAX:
+        _TEMPLATES.clear()
     t = _TEMPLATES[shape] = (code, tuple(ints), tuple(tuples))
     return t
 
@@ -157,7 +165,7 @@ def _function(lines, g, name):
 
 _HEAD = ("def F():", "    N = None")
 _OPS = {}
-_OPS_MAX = 50000
+_OPS_MAX = 30000
 
 
 def _op_function(body, tail, g):
@@ -176,12 +184,13 @@ def _op_function(body, tail, g):
         tparts, tnums = _split("    " + tail)
         shape.append(tparts)
         code, ints, tuples = _template(tuple(shape))
-        hit = (code, ints, tuples, nums, len(tnums))
-        if len(_OPS) < _OPS_MAX:
-            _OPS[key] = hit
+        hit = (code, ints, tuples, tuple(nums), len(tnums))
+        if len(_OPS) >= _OPS_MAX:
+            _OPS.clear()
+        _OPS[key] = hit
     code, ints, tuples, nums, nt = hit
     if nt:
-        nums = nums + list(_split("    " + tail)[1])
+        nums = nums + _split("    " + tail)[1]
     if code is None:
         return _function(list(_HEAD) + ["    " + l for l in body] +
                          ["    " + tail], g, "OP")
@@ -241,9 +250,15 @@ def _go(main, E, need_fc0, info=None):
     whatever the young generations hold, garbage included, goes into the
     permanent generation with the driver's objects, where the trace never
     sees it (nothing of a trace refers to another's objects)."""
+    # Disabled until the trace starts: the counts are not zeroed by a
+    # collection before the snapshot of the statistics here, so a
+    # collection that an allocation made now scheduled (3.12+) could run
+    # between that snapshot and the freeze.
+    gc.disable()
     if info is not None:
         gc.collect()
     if gc.garbage:
+        gc.enable()
         return None
     if info is not None:
         info["frozen_immortal"] = gc.get_freeze_count()
@@ -251,6 +266,7 @@ def _go(main, E, need_fc0, info=None):
     gc.freeze()
     r = gc.collect()
     fc0 = gc.get_freeze_count() if need_fc0 else -1
+    gc.enable()
     err = None
     try:
         main()
@@ -371,10 +387,10 @@ class Batch:
     def _restore(self, g, kinds):
         gc.disable()
         gc.set_debug(0)
-        _release(g["R"])       # the driver's objects stay frozen
-        if "unfreeze" in kinds:
-            self.rebase()        # all of it is in gen2 now: freeze it again
-        # what a trace froze itself stays frozen until the next rebase
+        # The driver's objects stay frozen; after an unfreeze, all of them
+        # are in gen2 and the next trace's freeze takes them back.  What a
+        # trace froze itself stays frozen until the next rebase.
+        _release(g["R"])
         gc.set_threshold(*tx.STARTUP_THRESHOLD)
         gc.set_debug(0)
         gc.enable()
@@ -396,29 +412,41 @@ class Server:
     def __init__(self):
         self.batch = None
         self.single = False
-        self.pending = ""
-        self.name = None
-        self.lines = None
+        self.buf = ""
+        self.scan = 0            # where to look for the next `%end` from
+        self.name = None         # the trace being received, if any
 
     def feed(self, text):
         out = []
-        data = self.pending + text
-        parts = data.split("\n")
-        self.pending = parts.pop()
-        for line in parts:
-            self._line(line, out)
+        buf = self.buf + text
+        pos = 0
+        while True:
+            if self.name is None:
+                nl = buf.find("\n", pos)
+                if nl < 0:
+                    break
+                self._control(buf[pos:nl], out)
+                pos = nl + 1
+                self.scan = pos
+                continue
+            if buf.startswith("%end\n", pos):
+                end, body = pos + 5, ""
+            else:
+                i = buf.find("\n%end\n", max(self.scan, pos + 1) - 1)
+                if i < 0:
+                    self.scan = max(pos, len(buf) - 5)
+                    break
+                end, body = i + 6, buf[pos:i + 1]
+            out.append(self.answer(self.name, body))
+            self.name = None
+            pos = self.scan = end
+        self.buf = buf[pos:]
+        self.scan -= pos
         return "".join(out)
 
-    def _line(self, line, out):
-        if self.lines is not None:
-            if line == "%end":
-                out.append(self.answer(self.name, "\n".join(self.lines) + "\n"))
-                self.lines = None
-            else:
-                self.lines.append(line)
-        elif line.startswith("%trace"):
+    def _control(self, line, out):
+        if line.startswith("%trace"):
             self.name = line[6:].strip() or "<trace>"
-            self.lines = []
         elif line == "%hello":
             out.append(info_line() + "\n")
         elif line in ("%mode single", "%mode batch"):
@@ -431,7 +459,7 @@ class Server:
             out.append("%done rebase\n")
         elif line.strip():
             out.append("%%error <batch>:0: error: unexpected line %r\n"
-                       "%%done error frozen_base=0\n" % line[:80])
+                       "%%done error\n" % line[:80])
 
     def _batch(self):
         if self.batch is None:
@@ -442,10 +470,19 @@ class Server:
         info = {}
         run = tx.run if self.single else self._batch().run
         try:
-            events = run(parse(name, text.encode("utf-8")), info)
+            events = run(parse(name, text.encode("utf-8", "surrogateescape")),
+                         info)
         except TraceError as e:
             return "%%error %s:%d: error: %s\n%%done error%s\n" % (
                 name, e.line, e.message, _fb(info))
+        except Exception as e:      # a bug of the driver: say so, go on
+            try:
+                self._batch().rebase()
+            except Exception:
+                pass
+            msg = ("internal error: %s: %s" % (type(e).__name__, e)).replace(
+                "\n", " ")
+            return "%%error %s:0: error: %s\n%%done error\n" % (name, msg)
         return "".join(tx.format_text(ev) + "\n" for ev in events) + \
             "%%done ok%s\n" % _fb(info)
 
@@ -456,21 +493,27 @@ def _fb(info):
 
 
 def serve(inp, out):
-    """Answer the protocol on text streams INP and OUT until end of input
-    (or until the reader goes away)."""
+    """Answer the protocol on binary streams INP and OUT until end of input
+    (or until the reader goes away).  Bytes that are not UTF-8 reach the
+    parser as they are (which reports them)."""
+    import codecs
+    import os
     s = Server()
+    dec = codecs.getincrementaldecoder("utf-8")("surrogateescape")
+    fd = inp.fileno()
     try:
-        for line in inp:
-            r = s.feed(line)
+        while True:
+            data = os.read(fd, 1 << 16)
+            r = s.feed(dec.decode(data, final=not data))
             if r:
-                out.write(r)
-                if s.lines is None:
-                    out.flush()
-        r = s.feed("\n") if s.pending else ""
+                out.write(r.encode("utf-8", "surrogateescape"))
+                out.flush()
+            if not data:
+                break
+        r = s.feed("\n")
         if r:
-            out.write(r)
+            out.write(r.encode("utf-8", "surrogateescape"))
         out.flush()
     except BrokenPipeError:
-        import os
         fd = os.open(os.devnull, os.O_WRONLY)
         os.dup2(fd, out.fileno())       # nothing left to flush at exit

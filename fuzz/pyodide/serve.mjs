@@ -60,6 +60,7 @@ function out(s) {
     try {
       off += writeSync(1, buf, off, buf.length - off);
     } catch (e) {
+      if (e.code === "EPIPE") process.exit(0); // the reader has gone
       if (e.code !== "EAGAIN") throw e;
     }
   }

@@ -12,7 +12,8 @@
 #include <string.h>
 
 static const char usage_text[] =
-    "usage: pymemref run [--profile V] [--observable] [--json] [--frozen-base N] TRACE\n"
+    "usage: pymemref run [--profile V] [--observable] [--json] [--frozen-base N]\n"
+    "                    [--frozen-immortal M] TRACE\n"
     "       pymemref explain [--profile V] [--frozen-base N] TRACE\n"
     "       pymemref dot [--profile V] [--frozen-base N] --at N TRACE\n"
     "       pymemref check [--profile V] [--observable-only] [--frozen-base N] TRACE EVENTS\n"
@@ -41,6 +42,7 @@ static const char help_text[] =
     "  --observable      only the events a Python program can see\n"
     "  --json            JSON Lines instead of text\n"
     "  --frozen-base N   objects the driver froze before the trace\n"
+    "  --frozen-immortal M  how many of them are immortal (3.12)\n"
     "  --observable-only (check) compare only the events a Python program can see;\n"
     "                    otherwise EVENTS must hold the model-only events too\n"    "  --driver DIR      (export) the driver's modules (default: beside the\n"
     "                    command, fuzz/cpython or share/pymemref/cpython)\n"
@@ -54,6 +56,7 @@ typedef struct args {
     const char *profile;
     bool observable, json, have_at;
     int64_t frozen_base;
+    int64_t frozen_immortal;
     int32_t at;
     const char *path;
 } args;
@@ -139,10 +142,10 @@ static int parse_args(int argc, char **argv, args *a)
             return 0;
         }
         /* Options with a value: "--opt V" or "--opt=V". */
-        const char *names[] = { "--profile", "--frozen-base", "--at" };
+        const char *names[] = { "--profile", "--frozen-base", "--at", "--frozen-immortal" };
         const char *val = NULL;
         int k;
-        for (k = 0; k < 3; k++) {
+        for (k = 0; k < 4; k++) {
             size_t n = strlen(names[k]);
             if (!strncmp(s, names[k], n) && (s[n] == '\0' || s[n] == '=')) {
                 if (s[n] == '=')
@@ -161,6 +164,10 @@ static int parse_args(int argc, char **argv, args *a)
             if (!cli_parse_count(val, INT64_MAX, &v))
                 return cli_usage_error("`--frozen-base` needs a number, got `%s`", val);
             a->frozen_base = v;
+        } else if (k == 3) {
+            if (!cli_parse_count(val, INT64_MAX, &v))
+                return cli_usage_error("`--frozen-immortal` needs a number, got `%s`", val);
+            a->frozen_immortal = v;
         } else if (k == 2 && a->cmd == CMD_DOT) {
             if (!cli_parse_count(val, INT32_MAX, &v))
                 return cli_usage_error("`--at` needs an operation number, got `%s`", val);
@@ -279,6 +286,7 @@ static int dispatch(const args *a, cli_input *in, pm_buf *out)
         return -1;
     in->path = a->path;
     in->options.frozen_base = a->frozen_base;
+    in->options.frozen_immortal = a->frozen_immortal;
     if (cli_read_file(a->path, &in->text, &in->len))
         return -1;
     pm_diag d;

@@ -1,16 +1,23 @@
-/* test_model.c: the model against CPython, one check test per trace.
+/* test_model.c: the model against CPython, one check test per trace and
+ * profile.
  *
- * Each tests/traces/NAME.trace and tests/examples/NAME.trace has beside it
- * NAME.cpython-3.11.events: the observable events that real CPython 3.11
- * printed for that trace, produced by fuzz/cpython/driver.py under the
- * machine's python3 (fuzz/cpython/regen.sh writes them; `make test`
- * re-confirms them against the live interpreter with `regen.sh --check`).
- * The model must print exactly those events, and its heap must satisfy
- * pm_model_is_valid (spec/heap.md) after every operation.
+ * Each tests/conformance/NAME.trace and tests/examples/NAME.trace has beside
+ * it NAME.cpython-X.Y.events: the observable events that real CPython X.Y
+ * printed for that trace, produced by fuzz/cpython/driver.py
+ * (fuzz/cpython/regen.sh PYTHON writes them; `make test` re-confirms them
+ * against the live interpreters with `regen.sh --check` and
+ * tests/conformance/confirm.py).  For every profile the model has and every
+ * stored X.Y file (3.11 is required), the model run with profile X.Y must
+ * print exactly those events, and its heap must satisfy pm_model_is_valid
+ * (spec/heap.md) after every operation.  The only exceptions are the
+ * entries of DIR/KNOWN.md (tests/unit/known.h): there the model must differ
+ * from CPython by exactly the listed region, and an entry that no longer
+ * differs, or names no trace and profile of the run, is an error.
  *
  * Usage: test_model DIR...  (every *.trace in each DIR) */
 #define _POSIX_C_SOURCE 200809L
 #include "pymemref.h"
+#include "known.h"
 
 #include <check.h>
 #include <dirent.h>
@@ -18,8 +25,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char **paths;
-static int npaths;
+/* One trace under one profile. */
+typedef struct test_case {
+    char *path;
+    const char *profile;
+} test_case;
+
+static test_case *cases;
+static int ncases;
+static known_list known;
+static char known_error[512];
+
+static const char *const profiles[] = { "3.11", "3.12", "3.13" };
 
 static char *slurp(const char *path, size_t *len)
 {
@@ -68,16 +85,24 @@ static void first_difference(const char *a, const char *b, char *out, size_t len
     snprintf(out, len, "event line %d: model '%.*s', CPython '%.*s'", line, ea, la, eb, lb);
 }
 
+/* NAME of DIR/NAME.trace. */
+static void trace_name(const char *path, char *out, size_t len)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    snprintf(out, len, "%.*s", (int)(strlen(base) - strlen(".trace")), base);
+}
+
 START_TEST(test_trace)
 {
-    const char *path = paths[_i];
+    const char *path = cases[_i].path, *profile = cases[_i].profile;
     size_t len, elen;
     char *text = slurp(path, &len);
     ck_assert_msg(text != NULL, "cannot read %s", path);
 
     char expected_path[4096];
-    snprintf(expected_path, sizeof expected_path, "%.*s.cpython-3.11.events",
-             (int)(strlen(path) - strlen(".trace")), path);
+    snprintf(expected_path, sizeof expected_path, "%.*s.cpython-%s.events",
+             (int)(strlen(path) - strlen(".trace")), path, profile);
     char *expected = slurp(expected_path, &elen);
     ck_assert_msg(expected != NULL, "%s: no CPython expectation %s", path, expected_path);
 
@@ -85,14 +110,17 @@ START_TEST(test_trace)
     pm_diag d;
     ck_assert_msg(pm_trace_parse(path, text, len, &t, &d) == 0, "%s:%d: error: %s", path,
                   d.line, d.message);
-    pm_model *m = pm_model_new(pm_profile_find("3.11"), NULL);
+    const pm_profile *p = pm_profile_find(profile);
+    ck_assert_msg(p != NULL, "no model profile %s", profile);
+    pm_model *m = pm_model_new(p, NULL);
     ck_assert(m != NULL);
     for (int32_t i = 0; i < t.nops; i++) {
-        ck_assert_msg(pm_model_step(m, &t, &t.ops[i], &d) == 0, "%s:%d: error: %s", path,
-                      d.line, d.message);
+        ck_assert_msg(pm_model_step(m, &t, &t.ops[i], &d) == 0, "%s:%d: error: %s (profile %s)",
+                      path, d.line, d.message, profile);
         char why[256];
         ck_assert_msg(pm_model_is_valid(m, why, sizeof why),
-                      "%s:%d: heap invariant broken: %s", path, t.ops[i].line, why);
+                      "%s:%d: heap invariant broken (profile %s): %s", path, t.ops[i].line,
+                      profile, why);
     }
     pm_buf out = { 0 };
     for (int32_t i = 0; i < pm_model_event_count(m); i++) {
@@ -102,10 +130,27 @@ START_TEST(test_trace)
     }
     ck_assert(!out.oom);
     const char *got = out.data ? out.data : "";
-    if (strcmp(got, expected) != 0) {
-        char diff[512];
-        first_difference(got, expected, diff, sizeof diff);
-        ck_abort_msg("%s: the model disagrees with CPython 3.11: %s", path, diff);
+
+    char name[256];
+    trace_name(path, name, sizeof name);
+    const known_entry *k = known_find(&known, name, profile);
+    if (!k) {
+        if (strcmp(got, expected) != 0) {
+            char diff[512];
+            first_difference(got, expected, diff, sizeof diff);
+            ck_abort_msg("%s: the model disagrees with CPython %s: %s", path, profile, diff);
+        }
+    } else {
+        ck_assert_msg(strcmp(got, expected) != 0,
+                      "%s: KNOWN.md entry `%s %s %s` is stale: the model now agrees with CPython",
+                      path, name, profile, k->name);
+        size_t a0, a1, b0, b1;
+        ck_assert(known_region(expected, got, &a0, &a1, &b0, &b1) == 0);
+        ck_assert_msg(known_same(expected, a0, a1, k->minus) && known_same(got, b0, b1, k->plus),
+                      "%s: the model differs from CPython %s otherwise than KNOWN.md lists "
+                      "(`%s`): CPython:\n%.*smodel:\n%.*s",
+                      path, profile, k->name, (int)(a1 - a0), expected + a0, (int)(b1 - b0),
+                      got + b0);
     }
     pm_buf_free(&out);
     pm_model_free(m);
@@ -115,9 +160,51 @@ START_TEST(test_trace)
 }
 END_TEST
 
+/* KNOWN.md is well formed and every entry names a trace and profile that
+ * were checked (so that its difference is still there). */
+START_TEST(test_known_entries)
+{
+    ck_assert_msg(known_error[0] == '\0', "%s", known_error);
+    for (int i = 0; i < known.n; i++) {
+        const known_entry *k = &known.v[i];
+        int found = 0;
+        for (int c = 0; c < ncases && !found; c++) {
+            char name[256];
+            trace_name(cases[c].path, name, sizeof name);
+            found = strcmp(name, k->trace) == 0 && strcmp(cases[c].profile, k->profile) == 0;
+        }
+        ck_assert_msg(found, "KNOWN.md:%d: no trace `%s` with CPython %s events was checked",
+                      k->line, k->trace, k->profile);
+        ck_assert_msg(k->minus || k->plus, "KNOWN.md:%d: entry `%s %s` lists no differing event",
+                      k->line, k->trace, k->profile);
+    }
+}
+END_TEST
+
 static int cmp(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    const test_case *x = a, *y = b;
+    int c = strcmp(x->path, y->path);
+    return c ? c : strcmp(x->profile, y->profile);
+}
+
+static int exists(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f)
+        fclose(f);
+    return f != NULL;
+}
+
+static void add_case(char *path, const char *profile)
+{
+    test_case *p = realloc(cases, (size_t)(ncases + 1) * sizeof *p);
+    if (!p)
+        exit(2);
+    cases = p;
+    cases[ncases].path = path;
+    cases[ncases].profile = profile;
+    ncases++;
 }
 
 static void collect(const char *dir)
@@ -131,38 +218,50 @@ static void collect(const char *dir)
     while ((e = readdir(d))) {
         size_t n = strlen(e->d_name);
         if (n > 6 && strcmp(e->d_name + n - 6, ".trace") == 0) {
-            char **p = realloc(paths, (size_t)(npaths + 1) * sizeof *p);
-            char *s = malloc(strlen(dir) + n + 2);
-            if (!p || !s)
-                exit(2);
-            paths = p;
-            sprintf(s, "%s/%s", dir, e->d_name);
-            paths[npaths++] = s;
+            /* 3.11 always (a missing file fails its test); the others when stored */
+            for (size_t k = 0; k < sizeof profiles / sizeof profiles[0]; k++) {
+                char *s = malloc(strlen(dir) + n + 2), ev[4096];
+                if (!s)
+                    exit(2);
+                sprintf(s, "%s/%s", dir, e->d_name);
+                snprintf(ev, sizeof ev, "%.*s.cpython-%s.events", (int)(strlen(s) - 6), s,
+                         profiles[k]);
+                if (k == 0 || exists(ev))
+                    add_case(s, profiles[k]);
+                else
+                    free(s);
+            }
         }
     }
     closedir(d);
+    char kpath[4096];
+    snprintf(kpath, sizeof kpath, "%s/KNOWN.md", dir);
+    if (!known_error[0])
+        known_read(kpath, &known, known_error, sizeof known_error);
 }
 
 int main(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++)
         collect(argv[i]);
-    if (npaths == 0) {
+    if (ncases == 0) {
         fprintf(stderr, "test_model: no traces found\n");
         return 2;
     }
-    qsort(paths, (size_t)npaths, sizeof *paths, cmp);
+    qsort(cases, (size_t)ncases, sizeof *cases, cmp);
     Suite *s = suite_create("model");
-    TCase *tc = tcase_create("traces against CPython 3.11");
+    TCase *tc = tcase_create("traces against CPython, per profile");
     tcase_set_timeout(tc, 60);
-    tcase_add_loop_test(tc, test_trace, 0, npaths);
+    tcase_add_loop_test(tc, test_trace, 0, ncases);
+    tcase_add_test(tc, test_known_entries);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
-    for (int i = 0; i < npaths; i++)
-        free(paths[i]);
-    free(paths);
+    for (int i = 0; i < ncases; i++)
+        free(cases[i].path);
+    free(cases);
+    known_free(&known);
     return failed ? 1 : 0;
 }
