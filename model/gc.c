@@ -175,29 +175,136 @@ static void subtract_refs(pm_model *m, int32_t containers)
     }
 }
 
+/* visit_reachable: a collecting object reached from a scanned one gets
+ * gc_refs 1 if it had 0; a tentatively unreachable one goes back to the
+ * tail of YOUNG. */
+/*@ requires PM_HEAP_OK(m) && PM_ACTIVE(m, young);
+    requires PM_C_NULL <= v < m->nobjs;
+    requires v >= 0 && m->objs[v].collecting && m->objs[v].unreachable
+             ==> PM_NHEADS <= v && pm_glist[v] >= 0 && pm_glist[v] != young;
+    assigns PM_LINKS(m), m->objs[..].unreachable, m->objs[..].gc_refs;
+    ensures PM_HEAP_OK(m) && PM_KEEPS_ACTIVE(m);
+    behavior ignored:
+      assumes v < 0 || !m->objs[v].collecting;
+      assigns \nothing;
+    behavior back:
+      assumes v >= 0 && m->objs[v].collecting && m->objs[v].unreachable;
+      ensures !m->objs[v].unreachable && m->objs[v].gc_refs == 1;
+      ensures \forall integer i; 0 <= i < PM_PROOF_CAP && i != v ==>
+                m->objs[i].unreachable == \old(m->objs[i].unreachable)
+                && m->objs[i].gc_refs == \old(m->objs[i].gc_refs);
+      ensures PM_MOVED(m, v, young);
+    behavior mark:
+      assumes v >= 0 && m->objs[v].collecting && !m->objs[v].unreachable;
+      assigns m->objs[v].gc_refs;
+      ensures m->objs[v].gc_refs == (\old(m->objs[v].gc_refs) == 0 ? 1 : \old(m->objs[v].gc_refs));
+    complete behaviors;
+    disjoint behaviors;
+*/
 static void visit_reachable(pm_model *m, int32_t v, int32_t young)
 {
     if (v < 0 || !m->objs[v].collecting)
         return;
-    pm_obj *p = &m->objs[v];
-    if (p->unreachable) {
+    if (m->objs[v].unreachable) {
         /* tentatively unreachable, reached after all: back to young's tail */
-        p->unreachable = false;
+        m->objs[v].unreachable = false;
         gc_list_move(m, v, young);
-        p->gc_refs = 1;
-    } else if (p->gc_refs == 0) {
-        p->gc_refs = 1;
+        m->objs[v].gc_refs = 1;
+    } else if (m->objs[v].gc_refs == 0) {
+        m->objs[v].gc_refs = 1;
     }
 }
 
 /* Scan YOUNG in order; objects with gc_refs 0 move to UNREACHABLE unless a
- * later traversal reaches them, which puts them back at young's tail. */
+ * later traversal reaches them, which puts them back at young's tail.
+ *
+ * Proved (spec/gc.md, "The central property"): afterwards an object of the
+ * set is on UNREACHABLE iff it is not reachable, inside the set, from one
+ * whose gc_refs was positive; no such root is ever moved to UNREACHABLE;
+ * the survivors are no longer collecting.  The loop invariant is the one
+ * spec/gc.md states: objects before the scan position are reachable and
+ * their collecting successors have gc_refs > 0; objects on UNREACHABLE
+ * have gc_refs 0; a collecting object with gc_refs > 0 is reachable. */
+/*@ requires PM_HEAP_OK(m) && PM_ACTIVE(m, young) && PM_ACTIVE(m, unreachable);
+    requires young != unreachable && pm_glen[unreachable] == 0;
+    requires \forall integer i; 0 <= i < m->nobjs ==>
+               (m->objs[i].collecting <==> PM_MEMBER(m, i, young))
+               && !m->objs[i].unreachable;
+    requires \forall integer i; PM_MEMBER(m, i, young) ==> m->objs[i].gc_refs >= 0;
+    assigns PM_LINKS(m), m->objs[..].gc_refs, m->objs[..].collecting,
+            m->objs[..].unreachable;
+    ensures PM_HEAP_OK(m) && PM_KEEPS_ACTIVE(m);
+    ensures \forall integer x; PM_NHEADS <= x < m->nobjs ==>
+              (\old(pm_glist[x]) == young ==> pm_glist[x] == young || pm_glist[x] == unreachable)
+              && (\old(pm_glist[x]) != young ==> pm_glist[x] == \old(pm_glist[x]));
+    ensures central: \forall integer x; PM_NHEADS <= x < m->nobjs && \old(pm_glist[x]) == young ==>
+              (pm_glist[x] == unreachable <==> !pm_reach(\old(*m), young, x));
+    ensures roots_stay: \forall integer x; PM_NHEADS <= x < m->nobjs && \old(pm_glist[x]) == young
+              && \old(m->objs[x].gc_refs) > 0 ==> pm_glist[x] == young;
+    ensures \forall integer x; PM_MEMBER(m, x, young) ==>
+              !m->objs[x].collecting && !m->objs[x].unreachable && m->objs[x].gc_refs > 0;
+    ensures \forall integer x; PM_MEMBER(m, x, unreachable) ==>
+              m->objs[x].collecting && m->objs[x].unreachable && m->objs[x].gc_refs == 0;
+    ensures \forall integer x; 0 <= x < m->nobjs && \old(pm_glist[x]) != young ==>
+              m->objs[x].collecting == \old(m->objs[x].collecting)
+              && m->objs[x].unreachable == \old(m->objs[x].unreachable)
+              && m->objs[x].gc_refs == \old(m->objs[x].gc_refs);
+*/
 static void move_unreachable(pm_model *m, int32_t young, int32_t unreachable)
 {
     int32_t o = m->objs[young].gc_next;
+    /*@ loop invariant PM_HEAP_OK(m);
+        loop invariant PM_ACTIVE(m, young) && PM_ACTIVE(m, unreachable);
+        loop invariant o == young || PM_MEMBER(m, o, young);
+        loop invariant PM_SCAN_FRAME(m, young);
+        loop invariant \forall integer x; 0 <= x < m->nobjs && \at(pm_glist[x], Pre) == young
+          ==> (pm_glist[x] == young || pm_glist[x] == unreachable)
+              && m->objs[x].gc_refs >= \at(m->objs[x].gc_refs, Pre)
+              && (m->objs[x].unreachable <==> pm_glist[x] == unreachable);
+        loop invariant \forall integer x; PM_NHEADS <= x < m->nobjs && pm_glist[x] == young
+          && pm_gpos[x] < PM_SCAN(m, o, young) ==> PM_SCANNED(m, x, young);
+        loop invariant \forall integer x; PM_NHEADS <= x < m->nobjs && pm_glist[x] == young
+          && pm_gpos[x] >= PM_SCAN(m, o, young) ==> m->objs[x].collecting
+             && (m->objs[x].gc_refs > 0 ==> pm_reach(\at(*m, Pre), young, x));
+        loop invariant \forall integer x; PM_NHEADS <= x < m->nobjs && pm_glist[x] == unreachable
+          ==> m->objs[x].collecting && m->objs[x].gc_refs == 0;
+        loop invariant pm_glen[young] + pm_glen[unreachable] == \at(pm_glen[young], Pre);
+        loop invariant PM_SCAN(m, o, young) <= pm_glen[young] + 1;
+        loop assigns o, PM_LINKS(m), m->objs[..].gc_refs, m->objs[..].collecting,
+                     m->objs[..].unreachable;
+        loop variant (pm_glen[young] + 1 - PM_SCAN(m, o, young) + pm_glen[unreachable])
+                       * (m->nobjs + 1) + (pm_glen[young] + 1 - PM_SCAN(m, o, young));
+    */
     while (o != young) {
         if (m->objs[o].gc_refs > 0) {
             int32_t n = pm_traverse_count(m, o);
+            /*@ loop invariant 0 <= k <= n;
+                loop invariant PM_HEAP_OK(m);
+                loop invariant PM_ACTIVE(m, young) && PM_ACTIVE(m, unreachable);
+                loop invariant PM_MEMBER(m, o, young) && pm_gpos[o] == \at(pm_gpos[o], LoopEntry);
+                loop invariant m->objs[o].collecting && m->objs[o].gc_refs > 0;
+                loop invariant PM_SCAN_FRAME(m, young);
+                loop invariant \forall integer x; 0 <= x < m->nobjs && \at(pm_glist[x], Pre) == young
+                  ==> (pm_glist[x] == young || pm_glist[x] == unreachable)
+                      && m->objs[x].gc_refs >= \at(m->objs[x].gc_refs, Pre)
+                      && (m->objs[x].unreachable <==> pm_glist[x] == unreachable);
+                loop invariant \forall integer x; PM_NHEADS <= x < m->nobjs && pm_glist[x] == young
+                  && pm_gpos[x] < pm_gpos[o] ==> PM_SCANNED(m, x, young);
+                loop invariant \forall integer x; PM_NHEADS <= x < m->nobjs && pm_glist[x] == young
+                  && pm_gpos[x] >= pm_gpos[o] ==> m->objs[x].collecting
+                     && (m->objs[x].gc_refs > 0 ==> pm_reach(\at(*m, Pre), young, x));
+                loop invariant \forall integer x; PM_NHEADS <= x < m->nobjs && pm_glist[x] == unreachable
+                  ==> m->objs[x].collecting && m->objs[x].gc_refs == 0;
+                loop invariant pm_glen[young] + pm_glen[unreachable] == \at(pm_glen[young], Pre);
+                loop invariant pm_gpos[o] <= pm_glen[young];
+                loop invariant \at(pm_glen[young], LoopEntry) <= pm_glen[young];
+                loop invariant pm_glen[young] - \at(pm_glen[young], LoopEntry)
+                               == \at(pm_glen[unreachable], LoopEntry) - pm_glen[unreachable];
+                loop invariant \forall integer j; PM_VISITED(m, o, k, j) ==>
+                  PM_CHILD_MARKED(m, m->slots[m->objs[o].slot0 + j], young);
+                loop assigns k, PM_LINKS(m), m->objs[..].gc_refs, m->objs[..].unreachable;
+                loop variant n - k;
+            */
             for (int32_t k = 0; k < n; k++)
                 visit_reachable(m, pm_traverse_item(m, o, k), young);
             m->objs[o].collecting = false;
@@ -209,6 +316,15 @@ static void move_unreachable(pm_model *m, int32_t young, int32_t unreachable)
             o = next;
         }
     }
+    /*@ assert in_s: \forall integer x; pm_in_set(\at(*m, Pre), young, x)
+               <==> PM_NHEADS <= x < m->nobjs && \at(pm_glist[x], Pre) == young; */
+    /*@ assert in_u: \forall integer x; pm_in_set(*m, unreachable, x)
+               <==> PM_NHEADS <= x < m->nobjs && pm_glist[x] == unreachable; */
+    /*@ assert roots_not_u: \forall integer x; pm_in_set(\at(*m, Pre), young, x)
+               && \at(m->objs[x].gc_refs, Pre) > 0 ==> !pm_in_set(*m, unreachable, x); */
+    /*@ assert closed: \forall integer p, x; pm_in_set(\at(*m, Pre), young, p)
+               && !pm_in_set(*m, unreachable, p) && pm_edge(\at(*m, Pre), p, x)
+               && pm_in_set(\at(*m, Pre), young, x) ==> !pm_in_set(*m, unreachable, x); */
 }
 
 static void deduce_unreachable(pm_model *m, int32_t base, int32_t unreachable, int gen)
@@ -221,14 +337,41 @@ static void deduce_unreachable(pm_model *m, int32_t base, int32_t unreachable, i
     move_unreachable(m, base, unreachable);
 }
 
-/* _PyTuple_MaybeUntrack over the survivors. */
+/* _PyTuple_MaybeUntrack over the survivors.  Proved: only tuples leave
+ * the list, and a tuple leaves it only when none of its items may be
+ * tracked (which stays true: the scan only untracks). */
+/*@ requires PM_HEAP_OK(m) && PM_ACTIVE(m, head);
+    assigns PM_LINKS(m), m->objs[..].collecting, m->objs[..].unreachable;
+    ensures PM_HEAP_OK(m) && PM_KEEPS_ACTIVE(m);
+    ensures \forall integer x; PM_NHEADS <= x < m->nobjs ==>
+              (\old(pm_glist[x]) == head ==> pm_glist[x] == head
+                  || (pm_glist[x] == -1 && PM_UNTRACKABLE_TUPLE(m, x)))
+              && (\old(pm_glist[x]) != head ==> pm_glist[x] == \old(pm_glist[x]));
+*/
 static void untrack_tuples(pm_model *m, int32_t head)
 {
     int32_t o = m->objs[head].gc_next;
+    /*@ loop invariant PM_HEAP_OK(m) && PM_ACTIVE(m, head);
+        loop invariant o == head || PM_MEMBER(m, o, head);
+        loop invariant PM_UNTRACK_FRAME(m);
+        loop invariant \forall integer x; PM_NHEADS <= x < m->nobjs ==>
+              (\at(pm_glist[x], Pre) == head ==> pm_glist[x] == head
+                  || (pm_glist[x] == -1 && PM_UNTRACKABLE_TUPLE(m, x)))
+              && (\at(pm_glist[x], Pre) != head ==> pm_glist[x] == \at(pm_glist[x], Pre));
+        loop assigns o, PM_LINKS(m), m->objs[..].collecting, m->objs[..].unreachable;
+        loop variant pm_glen[head] + 1 - PM_SCAN(m, o, head);
+    */
     while (o != head) {
         int32_t next = m->objs[o].gc_next;
         if (pm_obj_kind(m, o) == PM_KIND_TUPLE && m->objs[o].label != PM_LABEL_HEAD) {
             bool untrack = true;
+            /*@ loop invariant 0 <= k <= m->objs[o].nslots;
+                loop invariant untrack <==> \forall integer j; 0 <= j < k ==>
+                  m->slots[m->objs[o].slot0 + j] != PM_C_NULL
+                  && !PM_MAY_BE_TRACKED(m, m->slots[m->objs[o].slot0 + j]);
+                loop assigns k, untrack;
+                loop variant m->objs[o].nslots - k;
+            */
             for (int32_t k = 0; k < m->objs[o].nslots && untrack; k++) {
                 int32_t v = pm_slot_get(m, o, k);
                 untrack = v != PM_C_NULL && !pm_may_be_tracked(m, v);
@@ -240,14 +383,39 @@ static void untrack_tuples(pm_model *m, int32_t head)
     }
 }
 
-/* _PyDict_MaybeUntrack over the survivors of a full collection. */
+/* _PyDict_MaybeUntrack over the survivors of a full collection.  Proved
+ * like untrack_tuples: only dicts whose values may not be tracked leave. */
+/*@ requires PM_HEAP_OK(m) && PM_ACTIVE(m, head);
+    assigns PM_LINKS(m), m->objs[..].collecting, m->objs[..].unreachable;
+    ensures PM_HEAP_OK(m) && PM_KEEPS_ACTIVE(m);
+    ensures \forall integer x; PM_NHEADS <= x < m->nobjs ==>
+              (\old(pm_glist[x]) == head ==> pm_glist[x] == head
+                  || (pm_glist[x] == -1 && PM_UNTRACKABLE_DICT(m, x)))
+              && (\old(pm_glist[x]) != head ==> pm_glist[x] == \old(pm_glist[x]));
+*/
 static void untrack_dicts(pm_model *m, int32_t head)
 {
     int32_t o = m->objs[head].gc_next;
+    /*@ loop invariant PM_HEAP_OK(m) && PM_ACTIVE(m, head);
+        loop invariant o == head || PM_MEMBER(m, o, head);
+        loop invariant PM_UNTRACK_FRAME(m);
+        loop invariant \forall integer x; PM_NHEADS <= x < m->nobjs ==>
+              (\at(pm_glist[x], Pre) == head ==> pm_glist[x] == head
+                  || (pm_glist[x] == -1 && PM_UNTRACKABLE_DICT(m, x)))
+              && (\at(pm_glist[x], Pre) != head ==> pm_glist[x] == \at(pm_glist[x], Pre));
+        loop assigns o, PM_LINKS(m), m->objs[..].collecting, m->objs[..].unreachable;
+        loop variant pm_glen[head] + 1 - PM_SCAN(m, o, head);
+    */
     while (o != head) {
         int32_t next = m->objs[o].gc_next;
         if (pm_obj_kind(m, o) == PM_KIND_DICT && m->objs[o].label == PM_LABEL_NONE) {
             bool untrack = true;
+            /*@ loop invariant 0 <= k <= m->objs[o].nslots;
+                loop invariant untrack <==> \forall integer j; 0 <= j < k ==>
+                  !PM_MAY_BE_TRACKED(m, m->slots[m->objs[o].slot0 + j]);
+                loop assigns k, untrack;
+                loop variant m->objs[o].nslots - k;
+            */
             for (int32_t k = 0; k < m->objs[o].nslots && untrack; k++)
                 untrack = !pm_may_be_tracked(m, pm_slot_get(m, o, k));
             if (untrack)
@@ -257,14 +425,52 @@ static void untrack_dicts(pm_model *m, int32_t head)
     }
 }
 
+/*@ requires 0 <= o < m->nobjs && 0 <= m->objx[o].cls < m->nclasses;
+    assigns \nothing;
+    ensures \result <==> PM_LEGACY(m, o);
+*/
 static bool has_legacy_finalizer(const pm_model *m, int32_t o)
 {
-    return pm_cls(m, o)->del == PM_DEL_LEGACY;
+    return m->classes[m->objx[o].cls].del == PM_DEL_LEGACY;
 }
 
+/* Objects with a legacy tp_del leave UNREACHABLE for FINALIZERS; every
+ * object of UNREACHABLE loses its unreachable flag. */
+/*@ requires PM_HEAP_OK(m) && PM_ACTIVE(m, unreachable) && PM_ACTIVE(m, finalizers);
+    requires unreachable != finalizers;
+    assigns PM_LINKS(m), m->objs[..].collecting, m->objs[..].unreachable;
+    ensures PM_HEAP_OK(m) && PM_KEEPS_ACTIVE(m);
+    ensures \forall integer x; PM_NHEADS <= x < m->nobjs ==>
+              (\old(pm_glist[x]) == unreachable ==> !m->objs[x].unreachable
+                 && (PM_LEGACY(m, x) ==> pm_glist[x] == finalizers && !m->objs[x].collecting)
+                 && (!PM_LEGACY(m, x) ==> pm_glist[x] == unreachable
+                     && m->objs[x].collecting == \old(m->objs[x].collecting)))
+              && (\old(pm_glist[x]) != unreachable ==> pm_glist[x] == \old(pm_glist[x])
+                 && m->objs[x].collecting == \old(m->objs[x].collecting)
+                 && m->objs[x].unreachable == \old(m->objs[x].unreachable));
+*/
 static void move_legacy_finalizers(pm_model *m, int32_t unreachable, int32_t finalizers)
 {
     int32_t o = m->objs[unreachable].gc_next;
+    /*@ loop invariant PM_HEAP_OK(m) && PM_ACTIVE(m, unreachable) && PM_ACTIVE(m, finalizers);
+        loop invariant o == unreachable || PM_MEMBER(m, o, unreachable);
+        loop invariant PM_UNTRACK_FRAME(m);
+        loop invariant \forall integer x; PM_NHEADS <= x < m->nobjs ==>
+          (\at(pm_glist[x], Pre) == unreachable ==>
+             (pm_glist[x] == unreachable && pm_gpos[x] >= PM_SCAN(m, o, unreachable)
+                ==> m->objs[x].unreachable == \at(m->objs[x].unreachable, Pre)
+                    && m->objs[x].collecting == \at(m->objs[x].collecting, Pre))
+             && (pm_glist[x] == unreachable && pm_gpos[x] < PM_SCAN(m, o, unreachable)
+                ==> !m->objs[x].unreachable && !PM_LEGACY(m, x)
+                    && m->objs[x].collecting == \at(m->objs[x].collecting, Pre))
+             && (pm_glist[x] != unreachable ==> pm_glist[x] == finalizers
+                    && !m->objs[x].unreachable && !m->objs[x].collecting && PM_LEGACY(m, x)))
+          && (\at(pm_glist[x], Pre) != unreachable ==> pm_glist[x] == \at(pm_glist[x], Pre)
+                 && m->objs[x].collecting == \at(m->objs[x].collecting, Pre)
+                 && m->objs[x].unreachable == \at(m->objs[x].unreachable, Pre));
+        loop assigns o, PM_LINKS(m), m->objs[..].collecting, m->objs[..].unreachable;
+        loop variant pm_glen[unreachable] + 1 - PM_SCAN(m, o, unreachable);
+    */
     while (o != unreachable) {
         int32_t next = m->objs[o].gc_next;
         m->objs[o].unreachable = false;
@@ -277,11 +483,64 @@ static void move_legacy_finalizers(pm_model *m, int32_t unreachable, int32_t fin
 }
 
 /* What legacy finalizers reach is uncollectable too (visit_move); the list
- * grows while it is scanned. */
+ * grows while it is scanned.  Proved: the collecting objects are those of
+ * the ghost argument UNREACHABLE, the list gc_collect_main passes; afterwards FINALIZERS is closed under tp_traverse inside
+ * the collecting set: no member refers to a collecting object. */
+/*@ requires PM_HEAP_OK(m) && PM_ACTIVE(m, finalizers) && PM_ACTIVE(m, unreachable);
+    requires unreachable != finalizers;
+    requires \forall integer x; 0 <= x < m->nobjs ==>
+               (m->objs[x].collecting <==> PM_MEMBER(m, x, unreachable));
+    assigns PM_LINKS(m), m->objs[..].collecting;
+    ensures PM_HEAP_OK(m) && PM_KEEPS_ACTIVE(m);
+    ensures \forall integer x; 0 <= x < m->nobjs ==>
+               (m->objs[x].collecting <==> PM_MEMBER(m, x, unreachable));
+    ensures \forall integer x; PM_NHEADS <= x < m->nobjs ==>
+              (\old(pm_glist[x]) == unreachable ==> pm_glist[x] == unreachable || pm_glist[x] == finalizers)
+              && (\old(pm_glist[x]) != unreachable ==> pm_glist[x] == \old(pm_glist[x]));
+    ensures \forall integer x, j; PM_MEMBER(m, x, finalizers) && 0 <= j < m->objs[x].nslots
+              ==> \let c = m->slots[m->objs[x].slot0 + j]; c < 0 || !m->objs[c].collecting;
+*/
 static void move_legacy_finalizer_reachable(pm_model *m, int32_t finalizers)
+    /*@ ghost (int32_t unreachable) */
 {
+    /*@ loop invariant PM_HEAP_OK(m) && PM_ACTIVE(m, finalizers) && PM_ACTIVE(m, unreachable);
+        loop invariant o == finalizers || PM_MEMBER(m, o, finalizers);
+        loop invariant PM_UNTRACK_FRAME(m);
+        loop invariant \forall integer x; 0 <= x < m->nobjs ==>
+               (m->objs[x].collecting <==> PM_MEMBER(m, x, unreachable));
+        loop invariant \forall integer x; PM_NHEADS <= x < m->nobjs ==>
+              (\at(pm_glist[x], Pre) == unreachable ==> pm_glist[x] == unreachable || pm_glist[x] == finalizers)
+              && (\at(pm_glist[x], Pre) != unreachable ==> pm_glist[x] == \at(pm_glist[x], Pre));
+        loop invariant \forall integer x, j; PM_MEMBER(m, x, finalizers)
+              && pm_gpos[x] < PM_SCAN(m, o, finalizers) && 0 <= j < m->objs[x].nslots
+              ==> \let c = m->slots[m->objs[x].slot0 + j]; c < 0 || !m->objs[c].collecting;
+        loop assigns o, PM_LINKS(m), m->objs[..].collecting;
+        loop variant pm_glen[unreachable] * (m->nobjs + 1)
+                     + pm_glen[finalizers] + 1 - PM_SCAN(m, o, finalizers);
+    */
     for (int32_t o = m->objs[finalizers].gc_next; o != finalizers; o = m->objs[o].gc_next) {
         int32_t n = pm_traverse_count(m, o);
+        /*@ loop invariant 0 <= k <= n;
+            loop invariant PM_HEAP_OK(m) && PM_ACTIVE(m, finalizers) && PM_ACTIVE(m, unreachable);
+            loop invariant PM_MEMBER(m, o, finalizers) && pm_gpos[o] == \at(pm_gpos[o], LoopEntry);
+            loop invariant PM_UNTRACK_FRAME(m);
+            loop invariant \forall integer x; 0 <= x < m->nobjs ==>
+               (m->objs[x].collecting <==> PM_MEMBER(m, x, unreachable));
+            loop invariant \forall integer x; PM_NHEADS <= x < m->nobjs ==>
+              (\at(pm_glist[x], Pre) == unreachable ==> pm_glist[x] == unreachable || pm_glist[x] == finalizers)
+              && (\at(pm_glist[x], Pre) != unreachable ==> pm_glist[x] == \at(pm_glist[x], Pre));
+            loop invariant \forall integer x, j; PM_MEMBER(m, x, finalizers)
+              && pm_gpos[x] < pm_gpos[o] && 0 <= j < m->objs[x].nslots
+              ==> \let c = m->slots[m->objs[x].slot0 + j]; c < 0 || !m->objs[c].collecting;
+            loop invariant \forall integer j; PM_VISITED(m, o, k, j) ==>
+              \let c = m->slots[m->objs[o].slot0 + j]; c < 0 || !m->objs[c].collecting;
+            loop invariant pm_glen[unreachable] + pm_glen[finalizers]
+                           == \at(pm_glen[unreachable] + pm_glen[finalizers], LoopEntry);
+            loop invariant pm_glen[unreachable] <= \at(pm_glen[unreachable], LoopEntry);
+            loop invariant pm_gpos[o] <= pm_glen[finalizers];
+            loop assigns k, PM_LINKS(m), m->objs[..].collecting;
+            loop variant n - k;
+        */
         for (int32_t k = 0; k < n; k++) {
             int32_t v = pm_traverse_item(m, o, k);
             if (v >= 0 && m->objs[v].collecting) {
@@ -343,16 +602,64 @@ static void finalize_garbage(pm_model *m, int32_t collectable)
     pm_scratch_release(m, 1);
 }
 
-/* What the finalizers made reachable again goes to OLD; the rest stays. */
+/* The objects of HEAD stop collecting (handle_resurrected_objects' first
+ * loop: gc_list_clear_collecting in CPython 3.11's gcmodule.c). */
+/*@ requires PM_HEAP_OK(m) && PM_ACTIVE(m, head);
+    assigns m->objs[..].collecting;
+    ensures PM_HEAP_OK(m);
+    ensures \forall integer x; 0 <= x < PM_PROOF_CAP ==>
+              (PM_MEMBER(m, x, head) ==> !m->objs[x].collecting)
+              && (!PM_MEMBER(m, x, head) ==> m->objs[x].collecting == \old(m->objs[x].collecting));
+*/
+static void clear_collecting(pm_model *m, int32_t head)
+{
+    /*@ loop invariant o == head || PM_MEMBER(m, o, head);
+        loop invariant PM_HEAP_OK(m);
+        loop invariant \forall integer x; 0 <= x < PM_PROOF_CAP ==>
+          (PM_MEMBER(m, x, head) && pm_gpos[x] < PM_SCAN(m, o, head) ==> !m->objs[x].collecting)
+          && (!(PM_MEMBER(m, x, head) && pm_gpos[x] < PM_SCAN(m, o, head))
+              ==> m->objs[x].collecting == \at(m->objs[x].collecting, Pre));
+        loop assigns o, m->objs[..].collecting;
+        loop variant pm_glen[head] + 1 - PM_SCAN(m, o, head);
+    */
+    for (int32_t o = m->objs[head].gc_next; o != head; o = m->objs[o].gc_next)
+        m->objs[o].collecting = false;
+}
+
+/* The objects of HEAD lose their unreachable flag (the second loop). */
+/*@ requires PM_HEAP_OK(m) && PM_ACTIVE(m, head);
+    assigns m->objs[..].unreachable;
+    ensures PM_HEAP_OK(m);
+    ensures \forall integer x; 0 <= x < PM_PROOF_CAP ==>
+              (PM_MEMBER(m, x, head) ==> !m->objs[x].unreachable)
+              && (!PM_MEMBER(m, x, head) ==> m->objs[x].unreachable == \old(m->objs[x].unreachable));
+*/
+static void clear_unreachable(pm_model *m, int32_t head)
+{
+    /*@ loop invariant o == head || PM_MEMBER(m, o, head);
+        loop invariant PM_HEAP_OK(m);
+        loop invariant \forall integer x; 0 <= x < PM_PROOF_CAP ==>
+          (PM_MEMBER(m, x, head) && pm_gpos[x] < PM_SCAN(m, o, head) ==> !m->objs[x].unreachable)
+          && (!(PM_MEMBER(m, x, head) && pm_gpos[x] < PM_SCAN(m, o, head))
+              ==> m->objs[x].unreachable == \at(m->objs[x].unreachable, Pre));
+        loop assigns o, m->objs[..].unreachable;
+        loop variant pm_glen[head] + 1 - PM_SCAN(m, o, head);
+    */
+    for (int32_t o = m->objs[head].gc_next; o != head; o = m->objs[o].gc_next)
+        m->objs[o].unreachable = false;
+}
+
+/* What the finalizers made reachable again goes to OLD; the rest stays.
+ * Its list work is proved in clear_collecting, deduce_unreachable's three
+ * phases, clear_unreachable and gc_list_merge; this function and
+ * deduce_unreachable themselves are not, because they call the observer
+ * (a function pointer that WP cannot follow). */
 static void handle_resurrected_objects(pm_model *m, int32_t unreachable,
                                        int32_t still_unreachable, int32_t old, int gen)
 {
-    for (int32_t o = m->objs[unreachable].gc_next; o != unreachable; o = m->objs[o].gc_next)
-        m->objs[o].collecting = false;
+    clear_collecting(m, unreachable);
     deduce_unreachable(m, unreachable, still_unreachable, gen);
-    for (int32_t o = m->objs[still_unreachable].gc_next; o != still_unreachable;
-         o = m->objs[o].gc_next)
-        m->objs[o].unreachable = false;
+    clear_unreachable(m, still_unreachable);
     gc_list_merge(m, unreachable, old);
 }
 
@@ -425,7 +732,7 @@ int64_t pm_gc_collect_main(pm_model *m, int generation)
     }
 
     move_legacy_finalizers(m, unreachable, finalizers);
-    move_legacy_finalizer_reachable(m, finalizers);
+    move_legacy_finalizer_reachable(m, finalizers) /*@ ghost (unreachable) */;
     observe(m, PM_PHASE_LEGACY_FINALIZERS, generation);
 
     mcount += handle_weakrefs(m, unreachable, old);

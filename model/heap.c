@@ -172,7 +172,7 @@ void gc_list_remove(pm_model *m, int32_t node)
          loop invariant \forall integer i; PM_NHEADS <= i < j ==>
            (pm_glist[i] == h && \at(pm_gpos[i], Pre) > k ==> pm_gpos[i] == \at(pm_gpos[i], Pre) - 1)
            && (!(pm_glist[i] == h && \at(pm_gpos[i], Pre) > k) ==> pm_gpos[i] == \at(pm_gpos[i], Pre));
-         loop invariant \forall integer i; j <= i < m->nobjs ==>
+         loop invariant \forall integer i; 0 <= i < PM_GCAP && !(PM_NHEADS <= i < j) ==>
            pm_gpos[i] == \at(pm_gpos[i], Pre);
          loop invariant \forall integer g; 0 <= g < PM_NHEADS ==>
            pm_cnt(g, j) == pm_cnt{Pre}(g, j) - (g == h && node < j ? 1 : 0);

@@ -203,8 +203,11 @@ static inline bool pm_may_be_tracked(const pm_model *m, int32_t v)
     return true;
 }
 
-/* The list primitives keep PM_HEAP_OK; each says which positions move.
- * Lists are those of Modules/gcmodule.c (gc_list_*), indices for links. */
+/* The list primitives keep PM_HEAP_OK and say exactly how the ghost
+ * state moves (the real links follow from PM_HEAP_OK).  Their assigns
+ * clauses name whole link fields, so that a caller's own assigns clause
+ * covers them as written.  Lists are those of Modules/gcmodule.c
+ * (gc_list_*), with indices for links. */
 
 /*@ requires 0 <= head < PM_NHEADS;
     assigns m->objs[head].gc_next, m->objs[head].gc_prev;
@@ -221,31 +224,26 @@ bool gc_list_is_empty(const pm_model *m, int32_t head);
 /* Append the untracked NODE at the end of HEAD's list. */
 /*@ requires PM_HEAP_OK(m) && PM_ACTIVE(m, head);
     requires PM_NHEADS <= node < m->nobjs && pm_glist[node] < 0;
-    assigns m->objs[node].gc_next, m->objs[node].gc_prev, m->objs[node].list,
-            m->objs[m->objs[head].gc_prev].gc_next, m->objs[head].gc_prev,
-            pm_glist[node], pm_gpos[node], pm_glen[head];
-    ensures PM_HEAP_OK(m);
-    ensures pm_glist[node] == head;
-    ensures pm_gpos[node] == pm_glen[head] == \old(pm_glen[head]) + 1;
+    assigns PM_LINKS(m);
+    ensures PM_HEAP_OK(m) && PM_KEEPS_ACTIVE(m);
+    ensures \forall integer j; 0 <= j < PM_GCAP ==>
+              pm_glist[j] == (j == node ? head : \old(pm_glist[j]))
+              && pm_gpos[j] == (j == node ? \old(pm_glen[head]) + 1 : \old(pm_gpos[j]));
+    ensures \forall integer g; 0 <= g < PM_NHEADS ==>
+              pm_glen[g] == (g == head ? \old(pm_glen[g]) + 1 : \old(pm_glen[g]));
 */
 void gc_list_append(pm_model *m, int32_t node, int32_t head);
 
 /* Unlink the tracked NODE; the objects after it move one position down. */
 /*@ requires PM_HEAP_OK(m);
     requires PM_NHEADS <= node < m->nobjs && pm_glist[node] >= 0;
-    assigns m->objs[node].gc_next, m->objs[node].gc_prev,
-            m->objs[m->objs[node].gc_prev].gc_next,
-            m->objs[m->objs[node].gc_next].gc_prev,
-            pm_glist[node], pm_gpos[PM_NHEADS .. m->nobjs - 1],
-            pm_glen[pm_glist[node]];
-    ensures PM_HEAP_OK(m);
-    ensures pm_glist[node] == -1;
-    ensures pm_glen[\old(pm_glist[node])] == \old(pm_glen[pm_glist[node]]) - 1;
-    ensures \forall integer j; PM_NHEADS <= j < m->nobjs ==>
-              (pm_glist[j] == \old(pm_glist[node]) && \old(pm_gpos[j]) > \old(pm_gpos[node])
-               ==> pm_gpos[j] == \old(pm_gpos[j]) - 1)
-              && (!(pm_glist[j] == \old(pm_glist[node]) && \old(pm_gpos[j]) > \old(pm_gpos[node]))
-               ==> pm_gpos[j] == \old(pm_gpos[j]));
+    assigns PM_LINKS(m);
+    ensures PM_HEAP_OK(m) && PM_KEEPS_ACTIVE(m);
+    ensures \forall integer j; 0 <= j < PM_GCAP ==>
+              pm_glist[j] == (j == node ? -1 : \old(pm_glist[j]));
+    ensures PM_SHIFTED(m, node);
+    ensures \forall integer g; 0 <= g < PM_NHEADS ==>
+              pm_glen[g] == (g == \old(pm_glist[node]) ? \old(pm_glen[g]) - 1 : \old(pm_glen[g]));
 */
 void gc_list_remove(pm_model *m, int32_t node);
 
@@ -253,37 +251,24 @@ void gc_list_remove(pm_model *m, int32_t node);
 /*@ requires PM_HEAP_OK(m) && PM_ACTIVE(m, head);
     requires PM_NHEADS <= node < m->nobjs && pm_glist[node] >= 0;
     requires pm_glist[node] != head;
-    assigns m->objs[0 .. m->nobjs - 1].gc_next, m->objs[0 .. m->nobjs - 1].gc_prev,
-            m->objs[node].list, pm_glist[node],
-            pm_gpos[PM_NHEADS .. m->nobjs - 1], pm_glen[0 .. PM_NHEADS - 1];
-    ensures PM_HEAP_OK(m);
-    ensures pm_glist[node] == head;
-    ensures pm_gpos[node] == pm_glen[head] == \old(pm_glen[head]) + 1;
-    ensures pm_glen[\old(pm_glist[node])] == \old(pm_glen[pm_glist[node]]) - 1;
-    ensures \forall integer g; 0 <= g < PM_NHEADS && g != head
-              && g != \old(pm_glist[node]) ==> pm_glen[g] == \old(pm_glen[g]);
-    ensures \forall integer j; PM_NHEADS <= j < m->nobjs && j != node ==>
-              (pm_glist[j] == \old(pm_glist[node]) && \old(pm_gpos[j]) > \old(pm_gpos[node])
-               ==> pm_gpos[j] == \old(pm_gpos[j]) - 1)
-              && (!(pm_glist[j] == \old(pm_glist[node]) && \old(pm_gpos[j]) > \old(pm_gpos[node]))
-               ==> pm_gpos[j] == \old(pm_gpos[j]));
+    assigns PM_LINKS(m);
+    ensures PM_HEAP_OK(m) && PM_KEEPS_ACTIVE(m);
+    ensures PM_MOVED(m, node, head);
 */
 void gc_list_move(pm_model *m, int32_t node, int32_t head);
 
 /* Append FROM's objects to TO, leaving FROM empty. */
 /*@ requires PM_HEAP_OK(m) && PM_ACTIVE(m, from) && PM_ACTIVE(m, to) && from != to;
-    assigns m->objs[0 .. m->nobjs - 1].gc_next, m->objs[0 .. m->nobjs - 1].gc_prev,
-            m->objs[PM_NHEADS .. m->nobjs - 1].list,
-            pm_glist[PM_NHEADS .. m->nobjs - 1], pm_gpos[PM_NHEADS .. m->nobjs - 1],
-            pm_glen[from], pm_glen[to];
-    ensures PM_HEAP_OK(m);
-    ensures pm_glen[from] == 0;
-    ensures pm_glen[to] == \old(pm_glen[to]) + \old(pm_glen[from]);
-    ensures \forall integer j; PM_NHEADS <= j < m->nobjs ==>
-              (\old(pm_glist[j]) == from
+    assigns PM_LINKS(m);
+    ensures PM_HEAP_OK(m) && PM_KEEPS_ACTIVE(m);
+    ensures \forall integer j; 0 <= j < PM_GCAP ==>
+              (\old(pm_glist[j]) == from && PM_NHEADS <= j < m->nobjs
                ==> pm_glist[j] == to && pm_gpos[j] == \old(pm_gpos[j]) + \old(pm_glen[to]))
-              && (\old(pm_glist[j]) != from
+              && (!(\old(pm_glist[j]) == from && PM_NHEADS <= j < m->nobjs)
                ==> pm_glist[j] == \old(pm_glist[j]) && pm_gpos[j] == \old(pm_gpos[j]));
+    ensures \forall integer g; 0 <= g < PM_NHEADS ==>
+              pm_glen[g] == (g == to ? \old(pm_glen[to]) + \old(pm_glen[from])
+                             : g == from ? 0 : \old(pm_glen[g]));
 */
 void gc_list_merge(pm_model *m, int32_t from, int32_t to);
 
@@ -297,33 +282,27 @@ void pm_scratch_release(pm_model *m, int32_t n);
 
 /*@ requires PM_HEAP_OK(m);
     requires PM_NHEADS <= o < m->nobjs && pm_glist[o] < 0;
-    assigns m->objs[o].gc_next, m->objs[o].gc_prev, m->objs[o].list,
-            m->objs[m->objs[PM_HEAD_GEN0].gc_prev].gc_next,
-            m->objs[PM_HEAD_GEN0].gc_prev,
-            pm_glist[o], pm_gpos[o], pm_glen[PM_HEAD_GEN0];
-    ensures PM_HEAP_OK(m);
-    ensures pm_glist[o] == PM_HEAD_GEN0;
-    ensures pm_gpos[o] == pm_glen[PM_HEAD_GEN0] == \old(pm_glen[PM_HEAD_GEN0]) + 1;
+    assigns PM_LINKS(m);
+    ensures PM_HEAP_OK(m) && PM_KEEPS_ACTIVE(m);
+    ensures \forall integer j; 0 <= j < PM_GCAP ==>
+              pm_glist[j] == (j == o ? PM_HEAD_GEN0 : \old(pm_glist[j]))
+              && pm_gpos[j] == (j == o ? \old(pm_glen[PM_HEAD_GEN0]) + 1 : \old(pm_gpos[j]));
+    ensures \forall integer g; 0 <= g < PM_NHEADS ==>
+              pm_glen[g] == (g == PM_HEAD_GEN0 ? \old(pm_glen[g]) + 1 : \old(pm_glen[g]));
 */
 void pm_track(pm_model *m, int32_t o);      /* _PyObject_GC_TRACK   */
 
 /*@ requires PM_HEAP_OK(m) && PM_NHEADS <= o < m->nobjs;
-    assigns m->objs[0 .. m->nobjs - 1].gc_next, m->objs[0 .. m->nobjs - 1].gc_prev,
-            m->objs[o].collecting, m->objs[o].unreachable,
-            pm_glist[o], pm_gpos[PM_NHEADS .. m->nobjs - 1], pm_glen[0 .. PM_NHEADS - 1];
-    ensures PM_HEAP_OK(m);
-    ensures pm_glist[o] == -1;
+    assigns PM_LINKS(m), m->objs[o].collecting, m->objs[o].unreachable;
+    ensures PM_HEAP_OK(m) && PM_KEEPS_ACTIVE(m);
+    ensures \forall integer j; 0 <= j < PM_GCAP ==>
+              pm_glist[j] == (j == o ? -1 : \old(pm_glist[j]));
     behavior tracked:
       assumes pm_glist[o] >= 0;
       ensures !m->objs[o].collecting && !m->objs[o].unreachable;
-      ensures pm_glen[\old(pm_glist[o])] == \old(pm_glen[pm_glist[o]]) - 1;
-      ensures \forall integer g; 0 <= g < PM_NHEADS && g != \old(pm_glist[o])
-                ==> pm_glen[g] == \old(pm_glen[g]);
-      ensures \forall integer j; PM_NHEADS <= j < m->nobjs ==>
-                (pm_glist[j] == \old(pm_glist[o]) && \old(pm_gpos[j]) > \old(pm_gpos[o])
-                 ==> pm_gpos[j] == \old(pm_gpos[j]) - 1)
-                && (!(pm_glist[j] == \old(pm_glist[o]) && \old(pm_gpos[j]) > \old(pm_gpos[o]))
-                 ==> pm_gpos[j] == \old(pm_gpos[j]));
+      ensures PM_SHIFTED(m, o);
+      ensures \forall integer g; 0 <= g < PM_NHEADS ==>
+                pm_glen[g] == (g == \old(pm_glist[o]) ? \old(pm_glen[g]) - 1 : \old(pm_glen[g]));
     behavior untracked:
       assumes pm_glist[o] < 0;
       assigns \nothing;

@@ -214,6 +214,8 @@ uint64_t pm_obm_pool_address(const pm_obm *st, int32_t arena, int32_t pool);
  * PM_OBM_OK, or -1 with a message in ERR. */
 void pm_obm_snapshot_write(const pm_obm *st, FILE *out);
 int pm_obm_snapshot_read(pm_obm *st, FILE *in, char *err, size_t errlen);
+/* Lines read by the last pm_obm_snapshot_read (its "end" line included). */
+int pm_obm_snapshot_lines(void);
 
 /* ---------------------------------------------------------- core (proved) */
 /* Used by obmalloc.c; contracts in obmalloc_core.c. */

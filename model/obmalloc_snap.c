@@ -348,9 +348,15 @@ out:
     return ret;
 }
 
+static reader r;     /* the line buffer is large */
+
+int pm_obm_snapshot_lines(void)
+{
+    return r.lineno;
+}
+
 int pm_obm_snapshot_read(pm_obm *st, FILE *in, char *err, size_t errlen)
 {
-    static reader r;     /* the line buffer is large */
     r.in = in;
     r.lineno = 0;
     r.err = err;

@@ -10,7 +10,10 @@
  * probe's form (probe.c: describe), a "newarena SERIAL ADDRESS" line after
  * each operation that allocated an arena, then the final snapshot.
  *
- * Usage: model_batch [-b BITS] [FILE]
+ * With -s, the input is a snapshot only and the output is what
+ * sys._debugmallocstats() prints for it (model/obmalloc_stats.c).
+ *
+ * Usage: model_batch [-b BITS] [-s] [FILE]
  * Bad input: "FILE:LINE: error: ..." on stderr, exit status 2. */
 #include "obmalloc.h"
 
@@ -44,6 +47,11 @@ int main(int argc, char **argv)
         bits = (unsigned)atoi(argv[i + 1]);
         i += 2;
     }
+    int stats = 0;
+    if (i < argc && strcmp(argv[i], "-s") == 0) {
+        stats = 1;
+        i++;
+    }
     if (i < argc) {
         file = argv[i];
         in = fopen(file, "r");
@@ -65,7 +73,12 @@ int main(int argc, char **argv)
             return bad(file, at, err + skip);
         return bad(file, 0, err);
     }
-    int lineno = 0;   /* lines after the snapshot's "end" */
+    if (stats) {
+        pm_obm_debugmallocstats(&st, stdout);
+        pm_obm_destroy(&st);
+        return 0;
+    }
+    int lineno = pm_obm_snapshot_lines();
     feed fd = {0};
     op *ops = NULL;
     size_t nops = 0, capops = 0;

@@ -18,6 +18,8 @@
 #include <Python.h>
 
 #include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -44,6 +46,9 @@ typedef struct cp_arena {
     cp_pool *freepools;
     struct cp_arena *nextarena, *prevarena;
 } cp_arena;
+
+/* exported by libpython, declared only in an internal header */
+extern int _PyObject_DebugMallocStats(FILE *out);
 
 /* pymalloc's globals, located by setup() */
 static cp_arena **g_arenas, **g_usable, **g_unused, **g_nfp2lasta;
@@ -244,6 +249,31 @@ static PyObject *probe_snapshot(PyObject *self, PyObject *args)
     return r;
 }
 
+/* stats(): (snapshot, the text of _PyObject_DebugMallocStats), both taken
+ * inside this call; the text goes through open_memstream (libc). */
+static PyObject *probe_stats(PyObject *self, PyObject *args)
+{
+    (void)self; (void)args;
+    if (!g_ready)
+        return PyErr_Format(PyExc_RuntimeError, "setup() first");
+    tbuf b = {0};
+    char *text = NULL;
+    size_t len = 0;
+    snapshot(&b);
+    FILE *f = open_memstream(&text, &len);
+    if (f == NULL || b.oom) {
+        PyMem_RawFree(b.s);
+        return PyErr_NoMemory();
+    }
+    _PyObject_DebugMallocStats(f);
+    fclose(f);
+    PyObject *r = Py_BuildValue("(s#s#)", b.s, (Py_ssize_t)b.len, text,
+                                (Py_ssize_t)len);
+    PyMem_RawFree(b.s);
+    free(text);
+    return r;
+}
+
 /* run(ops): OPS is a bytes object of int64 triples (kind, id, size) with
  * kind 'm' (malloc), 'f' (free) or 'r' (realloc).  Returns (snapshot
  * before, one line per operation, snapshot after). */
@@ -358,6 +388,8 @@ static PyMethodDef methods[] = {
      "(path of the file holding PyObject_Malloc, its address)"},
     {"setup", probe_setup, METH_VARARGS, "setup(symbols: dict)"},
     {"snapshot", probe_snapshot, METH_NOARGS, "pymalloc state as text"},
+    {"stats", probe_stats, METH_NOARGS,
+     "(snapshot, _PyObject_DebugMallocStats text) taken together"},
     {"run", probe_run, METH_VARARGS, "run(ops: bytes) -> (before, lines, after)"},
     {"bench", probe_bench, METH_VARARGS, "bench(n, live) -> nanoseconds"},
     {NULL, NULL, 0, NULL}

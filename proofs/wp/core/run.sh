@@ -1,0 +1,132 @@
+#!/bin/bash
+# proofs/wp/core/run.sh: prove the ACSL contracts of the reference-counting
+# and collector model (model/heap.h, heap.c, gc.c; spec/acsl/heap.acsl)
+# with Frama-C/WP, and print a table: function, goals, proven, provers,
+# seconds (prover time, the cached time for cached goals), and a total.
+#
+# One Frama-C run covers every annotated function (the list below); the
+# static inline helpers of heap.h get a copy per file that includes it,
+# and each copy is proved.  Exit status: 0 when every goal is proven and
+# WP reports no memory-model hypothesis other than `\valid(m)` for the
+# model pointer of the by-reference model (inserted into the contracts and
+# checked at every call by -wp-check-memory-model); 1 otherwise; 2 when
+# Frama-C fails.
+#
+# Environment: WP_TIMEOUT (seconds per goal and prover, default 30),
+# WP_PAR (default 2), WP_CACHE (update, default, or replay).
+set -u -o pipefail
+ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
+cd "$ROOT" || exit 2
+command -v frama-c >/dev/null || { echo "run.sh: error: frama-c not installed (make setup)" >&2; exit 2; }
+[ -s build/why3.conf ] || { echo "run.sh: error: build/why3.conf missing (make setup)" >&2; exit 2; }
+
+OUT=build/wp-core
+mkdir -p "$OUT" proofs/wp/core/cache
+cat build/why3.conf proofs/wp/core/why3-extra.conf >"$OUT/why3.conf"
+export WHY3CONFIG="$ROOT/$OUT/why3.conf"
+
+FILES=(model/heap.c model/gc.c model/refcount.c model/ops.c)
+# The annotated functions (the lemma functions are ghost functions of gc.c).
+BASE=(
+    pm_slot_get pm_slot_put pm_obj_kind pm_is_gc pm_is_tracked pm_may_be_tracked
+    pm_traverse_item pm_traverse_count
+    gc_list_init gc_list_is_empty gc_list_append gc_list_remove gc_list_move
+    gc_list_merge gc_list_size pm_track pm_untrack
+    lemma_occ_mono lemma_refs_mono lemma_refs_step
+    update_refs subtract_refs visit_reachable move_unreachable
+    untrack_tuples untrack_dicts has_legacy_finalizer move_legacy_finalizers
+    move_legacy_finalizer_reachable clear_collecting clear_unreachable
+)
+FRAMA=(frama-c -pp-annot -cpp-extra-args="-DPM_PROOF -I$ROOT/model"
+       -warn-unsigned-overflow -warn-unsigned-downcast -warn-signed-downcast)
+
+# Every definition of those names, copies of static inline functions too.
+"${FRAMA[@]}" "${FILES[@]}" -print -ocode "$OUT/all.c" >"$OUT/parse.log" 2>&1 ||
+    { echo "run.sh: error: frama-c cannot parse the model (see $OUT/parse.log)" >&2;
+      sed -n '1,20p' "$OUT/parse.log" >&2; exit 2; }
+re=$(IFS='|'; echo "${BASE[*]}")
+FUNCS=$(grep -oE "^[a-z_ 0-9]*[ *](${re})(_[0-9]+)?\(" "$OUT/all.c" |
+        sed -E 's/.*[ *]([a-z_0-9]+)\($/\1/' | sort -u)
+for b in "${BASE[@]}"; do
+    echo "$FUNCS" | grep -qxE "${b}(_[0-9]+)?" ||
+        { echo "run.sh: error: no function $b in ${FILES[*]}" >&2; exit 2; }
+done
+
+LOG="$OUT/wp.log"
+t0=$(date +%s)
+"${FRAMA[@]}" "${FILES[@]}" \
+    -wp -wp-rte -wp-model Typed+ref -wp-check-memory-model \
+    -wp-prover z3,cvc4,cvc4-fsq -wp-split \
+    -wp-par "${WP_PAR:-2}" -wp-timeout "${WP_TIMEOUT:-30}" \
+    -wp-cache "${WP_CACHE:-update}" -wp-cache-dir "$ROOT/proofs/wp/core/cache" \
+    -wp-fct "$(echo $FUNCS | tr ' ' ',')" >"$LOG" 2>&1
+rc=$?
+t1=$(date +%s)
+if [ $rc -ne 0 ] || ! grep -q '^\[wp\] Proved goals:' "$LOG"; then
+    echo "run.sh: error: frama-c failed (see $LOG)" >&2
+    grep -v '^\[wp\] \[' "$LOG" | sed -n '1,30p' >&2
+    exit 2
+fi
+
+# One line per goal: "[wp] [PROVER] Goal typed_ref_FN_PROP : Valid (...)",
+# or "[wp] [Failed] Goal ..." followed by the provers' verdicts.
+python3 - "$LOG" $FUNCS <<'EOF'
+import re, sys
+log, funcs = sys.argv[1], sys.argv[2:]
+funcs.sort(key=len, reverse=True)
+rows = {f: [0, 0, 0.0, set()] for f in funcs}
+bad = 0
+def secs(text):
+    t = 0.0
+    for v, u in re.findall(r'\((?:Qed:)?([0-9.]+)(ms|s)\)', text):
+        t = max(t, float(v) / (1000 if u == 'ms' else 1))
+    return t
+for line in open(log):
+    m = re.match(r'\[wp\] \[([^\]]+)\] Goal typed_ref_(\S+) : (\S+)(.*)', line)
+    if not m:
+        continue
+    prover, goal, status, rest = m.groups()
+    fn = next((f for f in funcs if goal.startswith(f + '_')), None)
+    if fn is None:
+        continue
+    r = rows[fn]
+    r[0] += 1
+    if status == 'Valid':
+        r[1] += 1
+        r[3].add(prover.split()[0] + (' fsq' if 'fsq' in prover else ''))
+    r[2] += secs(rest)
+names = sorted(rows, key=lambda f: (f.rstrip('0123456789_') if re.search(r'_[0-9]+$', f) else f, f))
+print('%-34s %6s %7s  %-22s %8s' % ('function', 'goals', 'proven', 'provers', 'seconds'))
+tg = tp = 0; tt = 0.0
+for f in names:
+    g, p, t, pv = rows[f]
+    tg += g; tp += p; tt += t
+    print('%-34s %6d %7d  %-22s %8.1f%s' % (f, g, p, ','.join(sorted(pv)), t,
+                                          '' if g == p else '   <- UNPROVEN'))
+    if g != p or g == 0:
+        bad = 1
+print('%-34s %6d %7d  %-22s %8.1f' % ('TOTAL (model/heap.c, model/gc.c)', tg, tp, '', tt))
+sys.exit(bad)
+EOF
+bad=$?
+echo "wall-clock seconds: $((t1 - t0))"
+grep -A3 '^\[wp\] \[Failed\]\|^\[wp\] \[Unknown\]\|^\[wp\] \[Timeout\]' "$LOG" | sed 's/^/    /'
+
+# WP warnings: only the by-reference model's \valid(m) hypotheses, which
+# -wp-check-memory-model turns into checked preconditions, are accepted.
+python3 - "$LOG" <<'EOF' || bad=1
+import re, sys
+text = open(sys.argv[1]).read()
+bad = False
+for w in re.split(r'\n(?=\[)', text):
+    if not re.match(r'\[wp[^\]]*\].*Warning', w):
+        continue
+    if 'Memory model hypotheses' in w:
+        hyps = re.findall(r'requires ([^;]*);', w)
+        if hyps and all(h.strip() in ('\\valid(m)', '\\valid_read(m)') for h in hyps):
+            continue
+    print('run.sh: WP warning:\n' + w, file=sys.stderr)
+    bad = True
+sys.exit(1 if bad else 0)
+EOF
+exit $bad
