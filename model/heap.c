@@ -176,7 +176,7 @@ void gc_list_remove(pm_model *m, int32_t node)
            pm_gpos[i] == \at(pm_gpos[i], Pre);
          loop invariant \forall integer g; 0 <= g < PM_NHEADS ==>
            pm_cnt(g, j) == pm_cnt{Pre}(g, j) - (g == h && node < j ? 1 : 0);
-         loop assigns j, pm_gpos[PM_NHEADS .. m->nobjs - 1];
+         loop assigns j, pm_gpos[..];
          loop variant m->nobjs - j; @/
       for (int32_t j = PM_NHEADS; j < m->nobjs; j++)
         if (pm_glist[j] == h && pm_gpos[j] > k)
@@ -218,8 +218,12 @@ void gc_list_merge(pm_model *m, int32_t from, int32_t to)
           && (!(\at(pm_glist[i], Pre) == from && \at(pm_gpos[i], Pre) < k) ==>
              pm_glist[i] == \at(pm_glist[i], Pre) && m->objs[i].list == \at(m->objs[i].list, Pre)
              && pm_gpos[i] == \at(pm_gpos[i], Pre));
-        loop assigns o, m->objs[PM_NHEADS .. m->nobjs - 1].list,
-                     pm_glist[PM_NHEADS .. m->nobjs - 1], pm_gpos[PM_NHEADS .. m->nobjs - 1];
+        loop invariant \forall integer i; 0 <= i < PM_GCAP && !(PM_NHEADS <= i < m->nobjs) ==>
+          pm_glist[i] == \at(pm_glist[i], Pre) && pm_gpos[i] == \at(pm_gpos[i], Pre);
+        loop invariant \forall integer i; 0 <= i < PM_PROOF_CAP ==>
+          m->objs[i].gc_next == \at(m->objs[i].gc_next, Pre)
+          && (!(PM_NHEADS <= i < m->nobjs) ==> m->objs[i].list == \at(m->objs[i].list, Pre));
+        loop assigns o, m->objs[..].list, pm_glist[..], pm_gpos[..];
         loop variant (o == from ? 0 : pm_glen[from] + 1 - PM_POS_AT(o, Pre));
     */
     for (int32_t o = first; o != from; o = m->objs[o].gc_next) {

@@ -13,7 +13,8 @@
 # Frama-C fails.
 #
 # Environment: WP_TIMEOUT (seconds per goal and prover, default 30),
-# WP_PAR (default 2), WP_CACHE (update, default, or replay).
+# WP_PAR (default 2), WP_CACHE (update, default, or replay),
+# WP_FUNCTIONS (a comma-separated subset of the functions below).
 set -u -o pipefail
 ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
 cd "$ROOT" || exit 2
@@ -37,6 +38,9 @@ BASE=(
     untrack_tuples untrack_dicts has_legacy_finalizer move_legacy_finalizers
     move_legacy_finalizer_reachable clear_collecting clear_unreachable
 )
+if [ -n "${WP_FUNCTIONS:-}" ]; then
+    read -r -a BASE <<<"$(echo "$WP_FUNCTIONS" | tr ',' ' ')"
+fi
 FRAMA=(frama-c -pp-annot -cpp-extra-args="-DPM_PROOF -I$ROOT/model"
        -warn-unsigned-overflow -warn-unsigned-downcast -warn-signed-downcast)
 

@@ -1,0 +1,34 @@
+#!/bin/bash
+# proofs/wp/core/all.sh: every Frama-C/WP proof of the project, one table
+# each, then the total (make proofs-wp).  Exit status 1 if any runner
+# reports an unproven goal or a memory-model warning, 2 on a tool error.
+set -u -o pipefail
+ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
+cd "$ROOT" || exit 2
+status=0 goals=0 proven=0
+t0=$(date +%s)
+run() {   # run TITLE CMD...: print the table, add its TOTAL line
+    echo "== $1"
+    shift
+    local out rc
+    out=$("$@" 2>&1); rc=$?
+    echo "$out"
+    [ $rc -gt $status ] && status=$rc
+    local total
+    total=$(echo "$out" | grep -E '^TOTAL' | tail -1)
+    [ -n "$total" ] || { [ $status -ge 1 ] || status=2; return; }
+    goals=$((goals + $(echo "$total" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) { print $i; exit } }')))
+    proven=$((proven + $(echo "$total" | awk '{ n = 0; for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) { n++; if (n == 2) { print $i; exit } } }')))
+    echo
+}
+run "model/heap.c, model/gc.c (collector; proofs/wp/core/run.sh)" bash proofs/wp/core/run.sh
+if [ -x proofs/wp/run-wp.sh ] || [ -f proofs/wp/run-wp.sh ]; then
+    for bits in 64 32; do
+        run "model/obmalloc_core.c, $bits-bit (allocator; proofs/wp/run-wp.sh)" \
+            env PM_PROOF_BITS=$bits bash proofs/wp/run-wp.sh model/obmalloc_core.c
+    done
+fi
+t1=$(date +%s)
+echo "== all WP proofs: $proven / $goals goals proven, $((t1 - t0)) s"
+[ "$proven" -eq "$goals" ] || [ $status -ge 1 ] || status=1
+exit $status
