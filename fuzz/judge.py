@@ -9,15 +9,12 @@ validity).
 """
 
 import os
-import re
 
 # spec/differences.md names this module can recognise in a disagreement.
 UNFREEZE = "interpreter-objects-after-unfreeze"
 SPECIALIZED = "specialized-stores"
-WEAKREF_NUMBERING = "weakref-reuse-numbering"
 TRASHCAN_STACK = "trashcan-c-stack"
 
-_OBJ = re.compile(r"\bo(\d+)\b")
 FROZEN_WINDOW = 64
 
 
@@ -60,13 +57,6 @@ def binding_finalizers_shared(text):
     return False
 
 
-def _canonical(events):
-    """Events with objects renumbered in order of first appearance."""
-    seen = {}
-    return _OBJ.sub(lambda m: "o%d" % seen.setdefault(m.group(1), len(seen) + 1),
-                    events)
-
-
 def _version(v):
     return tuple(int(x) for x in v.split(".")[:2])
 
@@ -98,10 +88,6 @@ def classify(text, py, model, profile, rerun_model=None):
             a = rerun_model(" frozen_base=%d" % base)
             if a.ok and a.events == py.events:
                 return UNFREEZE
-    if _version(profile) >= (3, 12) and \
-            any(op[0] == "weakref" and len(op) == 3 for op in ops) and \
-            _canonical(py.events) == _canonical(model.events):
-        return WEAKREF_NUMBERING
     if _version(profile) == (3, 13) and \
             sum(1 for op in ops if op[0] in ("new", "weakref")) >= 1000:
         return TRASHCAN_STACK

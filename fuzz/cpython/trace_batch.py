@@ -341,7 +341,6 @@ class Batch:
         kinds = set(op.kind for op in trace.ops)
         if "unfreeze" in kinds or self.since_rebase >= REBASE_EVERY:
             self.rebase()
-        base = tx.weakref_refcount_base()
         g = tx._globals(trace)
         self.namespaces.append(g["R"])
         build(trace, g)
@@ -382,7 +381,7 @@ class Batch:
         s0 = list(s0)
         s0[6] += 1          # the driver's own collection after the freeze
         s0[7] += r
-        return tx.decode(trace, E, n, s0, fc0, base)
+        return tx.decode(trace, E, n, s0, fc0)
 
     def _restore(self, g, kinds):
         gc.disable()

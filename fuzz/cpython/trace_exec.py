@@ -45,7 +45,7 @@ def _globals(trace):
     g = {"__name__": "pymemref_trace", "__builtins__": __builtins__,
          "E": E, "A": E.append, "ID": id, "R": [None] * len(trace.names),
          "GARB": gc.garbage, "NOP": _nop, "Unbound": Unbound,
-         "ref": weakref.ref, "GRC": sys.getrefcount, "LIST": list,
+         "ref": weakref.ref, "GRC": sys.getrefcount, "HASH": hash, "LIST": list,
          "DICT": dict, "AT": 1 << 40,
          "COLLECT": gc.collect, "SETTH": gc.set_threshold,
          "ENABLE": gc.enable, "DISABLE": gc.disable,
@@ -66,6 +66,8 @@ def _build_classes(trace, g):
             continue
         slots = tuple(tg.slot(k) for k in range(c.slots))
         ns = {"__slots__": slots + (("__weakref__",) if c.weakref else ())}
+        if c.weakref:
+            ns["__hash__"] = g["WH"]      # new or reused weak reference
         legacy = c.action is not None and c.action[0] == "legacy"
         if legacy:
             if _testcapi is None or not hasattr(_testcapi, "with_tp_del"):
@@ -81,26 +83,6 @@ def _build_classes(trace, g):
         if legacy:
             _testcapi.with_tp_del(cls)
         g[tg.class_var(c)] = cls
-
-
-_RC_BASE = []
-
-
-def weakref_refcount_base():
-    """sys.getrefcount of a new weak reference held by one local, measured
-    with code of the same shape as the generated code."""
-    if not _RC_BASE:
-        class X:
-            __slots__ = ("__weakref__",)
-        out = []
-        g = {"ref": weakref.ref, "GRC": sys.getrefcount, "X": X,
-             "A": out.append, "ID": id, "R": [None]}
-        exec("def f():\n    x = X()\n    t = ref(x)\n"
-             "    A(%d); A(ID(t)); A(GRC(t))\n    R[0] = t\n    t = None\n"
-             % tg.WEAKREF, g)
-        g["f"]()
-        _RC_BASE.append(out[2])
-    return _RC_BASE[0]
 
 
 def _go(main, E, info=None):
@@ -172,7 +154,6 @@ def _restore(trace, g):
 
 def run(trace, info=None):
     """Run TRACE; return its observable events as (line, event, fields)."""
-    base = weakref_refcount_base()
     g = _globals(trace)
     for src in tg.trace_source(trace):
         exec(compile(src, "<trace %s>" % trace.path, "exec"), g)
@@ -205,7 +186,7 @@ def run(trace, info=None):
     s0 = list(s0)
     s0[6] += 1          # the driver's own collection after the freeze
     s0[7] += r
-    return decode(trace, E, n, s0, fc0, base)
+    return decode(trace, E, n, s0, fc0)
 
 
 def _line_at(E, pos):
@@ -234,7 +215,7 @@ def _dynamic_error(trace, E, n, err, R):
     return TraceError(line, "%s: %s" % (type(err).__name__, err))
 
 
-def decode(trace, E, n, s0, fc0, rc_base):
+def decode(trace, E, n, s0, fc0):
     """Turn the records in E[:n] into events (layout: trace_gen tags)."""
     events = []
     ids = {}
@@ -259,7 +240,7 @@ def decode(trace, E, n, s0, fc0, rc_base):
             ids[E[i]] = num
             i += 1
         elif v == tg.WEAKREF:
-            if E[i + 1] == rc_base:      # new; otherwise the basic ref reused
+            if E[i + 1]:      # new; otherwise the basic reference reused
                 num += 1
                 ids[E[i]] = num
             i += 2

@@ -52,6 +52,18 @@ def QG():
 def UB(i):
     raise Unbound(i)
 
+# __hash__ of the classes declared with weakref.  A weak reference caches
+# its referent's hash on the first hash() (Objects/weakrefobject.c,
+# weakref_hash), and the driver hashes every weak reference right after
+# ref() returns: WH runs then only for a new weak reference, never for a
+# basic reference that ref() reused (weakref___new__), whatever a
+# collection run in between did to its reference count.
+HC = [0]
+
+def WH(self):
+    HC[0] = 1
+    return 0
+
 class TDGet:
     # __tp_del__ of legacy classes on 3.11: _testcapi's slot_tp_del looks the
     # attribute up with the descriptor protocol, and a plain method would
@@ -221,8 +233,9 @@ class Generator:
     def op_weakref(self, op, out):
         self.check(out, op.value)
         cb = ", CB" if op.callback else ""
+        # the record: tag, id, 1 if new (WH ran: see prelude) else 0
         out += ["t = ref(%s%s)" % (_val(op.value), cb),
-                "A(%d); A(ID(t)); A(GRC(t))" % WEAKREF,
+                "A(%d); A(ID(t)); HC[0] = 0; HASH(t); A(HC[0])" % WEAKREF,
                 "R[%d] = t" % op.name, "t = None"]
 
     def op_collect(self, op, out):
