@@ -27,10 +27,14 @@ include tests/setup/setup.mk
 .PHONY: all run test clean
 all: $(LIB) $(CLI)
 
-# The main job: the bundled example traces and their events.
+# The main job: the bundled example traces and their events, then a
+# differential campaign larger than `make test`'s against every interpreter
+# found (fuzz/fuzz.mk, fuzz-campaign: FUZZ_CASES native, FUZZ_CASES_PYODIDE
+# per Pyodide build).
 run: $(CLI)
 	@for t in tests/examples/*.trace; do \
 	  echo "== $$t"; $(CLI) run "$$t"; done
+	@$(MAKE) --no-print-directory fuzz-campaign
 
 test: $(TEST_TARGETS)
 	@echo "make test: all checks passed"

@@ -16,3 +16,13 @@ bench: $(BENCH_GC_FULL)
 bench: bench-fuzz
 bench-fuzz: $(FUZZ_MODEL) $(SETUP_STAMP)
 	$(PYTHON) bench/fuzz/run.py --python $(PYTHON)
+
+# ---------------------------------------------------------------------------
+# pymalloc (bench/obmalloc/run_bench.py): malloc/free pairs per second of
+# the model against CPython's own pymalloc through the probe
+# (fuzz/cpython/pymalloc_probe), three workloads, ratio model/CPython
+# measured in this run.  Needs a python3 3.11 (the probe is built for it).
+.PHONY: bench-obmalloc
+bench: bench-obmalloc
+bench-obmalloc: $(SETUP_STAMP)
+	$(PYTHON) bench/obmalloc/run_bench.py --build $(BUILD)/pymalloc_probe

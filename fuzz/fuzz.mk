@@ -35,3 +35,15 @@ fuzz-campaign: $(FUZZ_MODEL) $(SETUP_STAMP)
 	$(PYTHON) fuzz/campaign.py --seed $(FUZZ_SEED) \
 	  --cases $(FUZZ_CASES) --pyodide-cases $(FUZZ_CASES_PYODIDE) \
 	  --interpreters $(INTERPRETERS)
+
+# ---- pymalloc differential smoke (fuzz/cpython/pymalloc_diff.py; part of
+# `make test`): PYMALLOC_DIFF_SEEDS random batches against the native
+# python3's pymalloc (3.11), each checked call by call and snapshot by
+# snapshot.  Larger campaigns: pymalloc_diff.py --seeds N --first S.
+PYMALLOC_DIFF_SEEDS ?= 300
+.PHONY: pymalloc-diff-smoke
+pymalloc-diff-smoke: $(SETUP_STAMP)
+	$(PYTHON) fuzz/cpython/pymalloc_diff.py --seeds $(PYMALLOC_DIFF_SEEDS) \
+	  --first 1 --build $(BUILD)/pymalloc_probe
+TEST_TARGETS += pymalloc-diff-smoke
+# ---- end of the pymalloc block ----

@@ -74,7 +74,11 @@ class Job:
             return (self.py.receive(len(blocks)),
                     self.ref.receive(len(blocks)), extra)
         mans = self.ref.receive(len(blocks))
-        pans = self.py.receive(len(blocks))
+        pans = self.py.receive_upto_crash(len(blocks))
+        while len(pans) < len(blocks):   # the interpreter crashed: go on
+            self.restart()                # with a new one
+            self.py.send(blocks[len(pans):])
+            pans += self.py.receive_upto_crash(len(blocks) - len(pans))
         again = [i for i, a in enumerate(pans) if "frozen_base" in a.info]
         if again:
             redo = self.ref.run([runner.block(names[i], texts[i],
@@ -97,6 +101,14 @@ class Job:
             return self.ref.run([runner.block("x", text, " profile=%s%s"
                                               % (self.profile, h))])[0]
         return judge.classify(text, pa, ma, self.profile, rerun)
+
+    def restart(self):
+        """A new interpreter process after a crash of the old one."""
+        self.py.close()
+        argv, _ = runner.interpreter_argv(self.spec.get("python"),
+                                          self.spec.get("pyodide"))
+        self.py = runner.Proc(argv, self.label)
+        self.py.hello()
 
     # ------------------------------------------------------------- cases
     def go(self):

@@ -5,7 +5,8 @@ agree; otherwise a name: one of spec/differences.md's named differences
 when that difference explains it, or "unexplained" (the events differ),
 "error-driver", "error-model", "error-both" (one side or both refused the
 trace: the generator made an invalid trace, or a side is wrong about its
-validity).
+validity), "error-crash" (the interpreter died by a signal where the model
+foresaw no crash).
 """
 
 import os
@@ -14,6 +15,12 @@ import os
 UNFREEZE = "interpreter-objects-after-unfreeze"
 SPECIALIZED = "specialized-stores"
 TRASHCAN_STACK = "trashcan-c-stack"
+CLEAR_WEAKREFS = "clear-weakrefs-collected"
+HEAP_SIZE = "incremental-heap-size"
+# Profiles with 3.14's incremental collector (model/profile.c).
+INCREMENTAL = ("3.14", "3.14.0", "3.14.4")
+# heap sizes (the driver's tracked objects) tried for incremental-heap-size
+HEAP_SIZES = (5000, 10000, 15000, 30000, 50000, 100000)
 
 FROZEN_WINDOW = 64
 
@@ -67,6 +74,13 @@ def classify(text, py, model, profile, rerun_model=None):
     its Answer."""
     if py.ok and model.ok and py.events == model.events:
         return None
+    crashed = "crashed" in py.info
+    predicted = not model.ok and model.error is not None and \
+        CLEAR_WEAKREFS in model.error
+    if crashed or predicted:
+        # the interpreter died by a signal, or the model says it would
+        return CLEAR_WEAKREFS if crashed and predicted else \
+            "error-crash" if crashed else "error-model"
     if not py.ok or not model.ok:
         if not py.ok and not model.ok:
             return "error-both"
@@ -74,6 +88,10 @@ def classify(text, py, model, profile, rerun_model=None):
     if binding_finalizers_shared(text):
         return SPECIALIZED
     ops = list(_ops(text))
+    if profile in INCREMENTAL:
+        name = _incremental(text, py, model, rerun_model)
+        if name:
+            return name
     if any(op[0] == "unfreeze" for op in ops) and rerun_model is not None:
         base = int(py.info.get("frozen_base", 0))
         imm = py.info.get("frozen_immortal")
@@ -151,3 +169,37 @@ def _fb_option(ans):
 
 def _side(ans):
     return ans.events + ("%s\n" % ans.error if ans.error else "")
+
+
+def _first_line(a, b):
+    """The trace line of the first event where A and B (event texts)
+    differ, or None."""
+    la, lb = a.split("\n"), b.split("\n")
+    for x, y in zip(la, lb):
+        if x != y:
+            return int((x or y).split(":", 1)[0] or 0)
+    if len(la) != len(lb):
+        rest = (la if len(la) > len(lb) else lb)[min(len(la), len(lb))]
+        return int(rest.split(":", 1)[0] or 0)
+    return None
+
+
+def _incremental(text, py, model, rerun_model):
+    """3.14's incremental collector: after `unfreeze` its increments work
+    through the driver's own objects, which the model does not have
+    (interpreter-objects-after-unfreeze); and the work budget depends on
+    the interpreter's heap size, which the model assumes
+    (incremental-heap-size: explained when another size agrees)."""
+    first = _first_line(py.events, model.events)
+    lines = text.split("\n")
+    for no, line in enumerate(lines, 1):
+        if line.split("#", 1)[0].split()[:1] == ["unfreeze"]:
+            if first is None or first > no:
+                return UNFREEZE
+            break
+    if rerun_model is not None:
+        for size in HEAP_SIZES:
+            a = rerun_model(" frozen_base=%d" % size)
+            if a.ok and a.events == py.events:
+                return HEAP_SIZE
+    return None

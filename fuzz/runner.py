@@ -90,6 +90,27 @@ class Proc:
                 self.writer.join()
                 self.writer = None
 
+    def receive_upto_crash(self, n):
+        """As receive(), except that when the process dies by a signal
+        (a crash of the interpreter, not of the protocol), the trace it
+        was running gets a crash Answer (info `crashed=SIGNAL`) and the
+        list ends there: the caller restarts the process for the rest."""
+        answers = []
+        try:
+            for _ in range(n):
+                answers.append(self._answer())
+        except ProcError:
+            code = self.p.wait()
+            if code is None or code >= 0:
+                raise
+            answers.append(Answer("", "the interpreter crashed (signal %d)"
+                                  % -code, False, {"crashed": str(-code)}))
+        finally:
+            if self.writer is not None:
+                self.writer.join()
+                self.writer = None
+        return answers
+
     def control(self, line):
         """Send one control line (`%mode single`, ...) and read its %done."""
         self._write(line.encode() + b"\n")

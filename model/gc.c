@@ -46,15 +46,15 @@ static void observe(pm_model *m, pm_phase phase, int generation)
                0 <= pm_occ(m->slots, lo, a, v) <= pm_occ(m->slots, lo, b, v);
      assigns \nothing;
      ensures \forall integer k1, k2, v; k1 <= k2 ==>
-       0 <= pm_refs_from(m->objs, m->slots, pm_glist, pm_gpos, y, k1, v, m->nobjs)
-         <= pm_refs_from(m->objs, m->slots, pm_glist, pm_gpos, y, k2, v, m->nobjs);
+       0 <= pm_refs_from(m->objs, m->slots, PM_GL, PM_GP, y, k1, v, m->nobjs)
+         <= pm_refs_from(m->objs, m->slots, PM_GL, PM_GP, y, k2, v, m->nobjs);
   @/
   static void lemma_refs_mono(const pm_model *m, int32_t y)
   {
     /@ loop invariant PM_NHEADS <= n <= m->nobjs;
        loop invariant \forall integer k1, k2, v; k1 <= k2 ==>
-         0 <= pm_refs_from(m->objs, m->slots, pm_glist, pm_gpos, y, k1, v, n)
-           <= pm_refs_from(m->objs, m->slots, pm_glist, pm_gpos, y, k2, v, n);
+         0 <= pm_refs_from(m->objs, m->slots, PM_GL, PM_GP, y, k1, v, n)
+           <= pm_refs_from(m->objs, m->slots, PM_GL, PM_GP, y, k2, v, n);
        loop assigns n;
        loop variant m->nobjs - n; @/
     for (int32_t n = PM_NHEADS; n < m->nobjs; n++) ;
@@ -65,16 +65,16 @@ static void observe(pm_model *m, pm_phase phase, int generation)
   /@ requires PM_HEAP_OK(m) && PM_ACTIVE(m, y);
      assigns \nothing;
      ensures \forall integer o, v; PM_MEMBER(m, o, y) ==>
-       pm_refs_from(m->objs, m->slots, pm_glist, pm_gpos, y, pm_gpos[o] + 1, v, m->nobjs)
-       == pm_refs_from(m->objs, m->slots, pm_glist, pm_gpos, y, pm_gpos[o], v, m->nobjs)
+       pm_refs_from(m->objs, m->slots, PM_GL, PM_GP, y, pm_gpos[o] + 1, v, m->nobjs)
+       == pm_refs_from(m->objs, m->slots, PM_GL, PM_GP, y, pm_gpos[o], v, m->nobjs)
           + pm_occ_obj(m->objs, m->slots, o, v);
   @/
   static void lemma_refs_step(const pm_model *m, int32_t y)
   {
     /@ loop invariant PM_NHEADS <= n <= m->nobjs;
        loop invariant \forall integer o, v; PM_MEMBER(m, o, y) ==>
-         pm_refs_from(m->objs, m->slots, pm_glist, pm_gpos, y, pm_gpos[o] + 1, v, n)
-         == pm_refs_from(m->objs, m->slots, pm_glist, pm_gpos, y, pm_gpos[o], v, n)
+         pm_refs_from(m->objs, m->slots, PM_GL, PM_GP, y, pm_gpos[o] + 1, v, n)
+         == pm_refs_from(m->objs, m->slots, PM_GL, PM_GP, y, pm_gpos[o], v, n)
             + (o < n ? pm_occ_obj(m->objs, m->slots, o, v) : 0);
        loop assigns n;
        loop variant m->nobjs - n; @/
@@ -144,7 +144,7 @@ static void subtract_refs(pm_model *m, int32_t containers)
           && m->objs[i].collecting == \at(m->objs[i].collecting, Pre);
         loop invariant \forall integer v; PM_MEMBER(m, v, containers) ==>
           m->objs[v].gc_refs == \at(m->objs[v].gc_refs, Pre)
-            - pm_refs_from(\at(m->objs, Pre), m->slots, pm_glist, pm_gpos, containers,
+            - pm_refs_from(\at(m->objs, Pre), m->slots, PM_GL, PM_GP, containers,
                            (o == containers ? pm_glen[containers] + 1 : pm_gpos[o]), v, m->nobjs);
         loop invariant \forall integer v; 0 <= v < m->nobjs && !PM_MEMBER(m, v, containers) ==>
           m->objs[v].gc_refs == \at(m->objs[v].gc_refs, Pre);
@@ -160,7 +160,7 @@ static void subtract_refs(pm_model *m, int32_t containers)
               && m->objs[i].collecting == \at(m->objs[i].collecting, Pre);
             loop invariant \forall integer v; PM_MEMBER(m, v, containers) ==>
               m->objs[v].gc_refs == \at(m->objs[v].gc_refs, Pre)
-                - pm_refs_from(\at(m->objs, Pre), m->slots, pm_glist, pm_gpos, containers, pm_gpos[o], v, m->nobjs)
+                - pm_refs_from(\at(m->objs, Pre), m->slots, PM_GL, PM_GP, containers, pm_gpos[o], v, m->nobjs)
                 - PM_PART(m, o, k, v);
             loop invariant \forall integer v; 0 <= v < m->nobjs && !PM_MEMBER(m, v, containers) ==>
               m->objs[v].gc_refs == \at(m->objs[v].gc_refs, Pre);
@@ -190,7 +190,7 @@ static void subtract_refs(pm_model *m, int32_t containers)
     behavior back:
       assumes v >= 0 && m->objs[v].collecting && m->objs[v].unreachable;
       ensures !m->objs[v].unreachable && m->objs[v].gc_refs == 1;
-      ensures \forall integer i; 0 <= i < PM_PROOF_CAP && i != v ==>
+      ensures \forall integer i; 0 <= i < PM_OBJ_CAP(m) && i != v ==>
                 m->objs[i].unreachable == \old(m->objs[i].unreachable)
                 && m->objs[i].gc_refs == \old(m->objs[i].gc_refs);
       ensures PM_MOVED(m, v, young);
@@ -607,7 +607,7 @@ static void finalize_garbage(pm_model *m, int32_t collectable)
 /*@ requires PM_HEAP_OK(m) && PM_ACTIVE(m, head);
     assigns m->objs[..].collecting;
     ensures PM_HEAP_OK(m);
-    ensures \forall integer x; 0 <= x < PM_PROOF_CAP ==>
+    ensures \forall integer x; 0 <= x < PM_OBJ_CAP(m) ==>
               (PM_MEMBER(m, x, head) ==> !m->objs[x].collecting)
               && (!PM_MEMBER(m, x, head) ==> m->objs[x].collecting == \old(m->objs[x].collecting));
 */
@@ -615,7 +615,7 @@ static void clear_collecting(pm_model *m, int32_t head)
 {
     /*@ loop invariant o == head || PM_MEMBER(m, o, head);
         loop invariant PM_HEAP_OK(m);
-        loop invariant \forall integer x; 0 <= x < PM_PROOF_CAP ==>
+        loop invariant \forall integer x; 0 <= x < PM_OBJ_CAP(m) ==>
           (PM_MEMBER(m, x, head) && pm_gpos[x] < PM_SCAN(m, o, head) ==> !m->objs[x].collecting)
           && (!(PM_MEMBER(m, x, head) && pm_gpos[x] < PM_SCAN(m, o, head))
               ==> m->objs[x].collecting == \at(m->objs[x].collecting, Pre));
@@ -630,7 +630,7 @@ static void clear_collecting(pm_model *m, int32_t head)
 /*@ requires PM_HEAP_OK(m) && PM_ACTIVE(m, head);
     assigns m->objs[..].unreachable;
     ensures PM_HEAP_OK(m);
-    ensures \forall integer x; 0 <= x < PM_PROOF_CAP ==>
+    ensures \forall integer x; 0 <= x < PM_OBJ_CAP(m) ==>
               (PM_MEMBER(m, x, head) ==> !m->objs[x].unreachable)
               && (!PM_MEMBER(m, x, head) ==> m->objs[x].unreachable == \old(m->objs[x].unreachable));
 */
@@ -638,7 +638,7 @@ static void clear_unreachable(pm_model *m, int32_t head)
 {
     /*@ loop invariant o == head || PM_MEMBER(m, o, head);
         loop invariant PM_HEAP_OK(m);
-        loop invariant \forall integer x; 0 <= x < PM_PROOF_CAP ==>
+        loop invariant \forall integer x; 0 <= x < PM_OBJ_CAP(m) ==>
           (PM_MEMBER(m, x, head) && pm_gpos[x] < PM_SCAN(m, o, head) ==> !m->objs[x].unreachable)
           && (!(PM_MEMBER(m, x, head) && pm_gpos[x] < PM_SCAN(m, o, head))
               ==> m->objs[x].unreachable == \at(m->objs[x].unreachable, Pre));
@@ -695,6 +695,8 @@ static void handle_legacy_finalizers(pm_model *m, int32_t finalizers, int32_t ol
  * number of unreachable objects found (collected + uncollectable). */
 int64_t pm_gc_collect_main(pm_model *m, int generation)
 {
+    if (m->prof->incremental)           /* 3.14.0-3.14.4: gc_incremental.c */
+        return pm_gci_collect(m, generation);
     int64_t mcount = 0, n = 0;
     if (generation + 1 < PM_NUM_GENERATIONS)
         m->count[generation + 1] += 1;
@@ -766,6 +768,15 @@ int64_t pm_gc_collect_main(pm_model *m, int generation)
  * the long-lived rule guarding the oldest. */
 int64_t pm_gc_collect_generations(pm_model *m)
 {
+    if (m->prof->incremental) {         /* 3.14 _Py_RunGC: an increment */
+        int64_t r = pm_gci_collect(m, 1);
+        pm_event *e = pm_emit_raw(m, PM_EV_AUTO);
+        if (e) {
+            e->generation = 1;
+            e->result = r;
+        }
+        return r;
+    }
     for (int i = PM_NUM_GENERATIONS - 1; i >= 0; i--) {
         if (m->count[i] > m->threshold[i]) {
             if (i == PM_NUM_GENERATIONS - 1 &&
@@ -813,4 +824,38 @@ void pm_eval_breaker(pm_model *m)
     m->collecting = true;
     pm_gc_collect_generations(m);
     m->collecting = false;
+}
+
+/* 3.14's gc_collect_region (Python/gc.c): the steps of gc_collect_main
+ * from update_refs on, for the list FROM; survivors, weak references whose
+ * callbacks ran and resurrected objects go to TO (FROM itself in a full
+ * collection).  Returns the collected count; *UNCOLLECTABLE gets n. */
+int64_t pm_gc_collect_region(pm_model *m, int32_t from, int32_t to, int gen,
+                             int64_t *uncollectable)
+{
+    int64_t mcount = 0;
+    int32_t unreachable = pm_scratch_head(m);
+    int32_t finalizers = pm_scratch_head(m);
+    int32_t final_unreachable = pm_scratch_head(m);
+    deduce_unreachable(m, from, unreachable, gen);
+    observe(m, PM_PHASE_MOVE_UNREACHABLE, gen);
+    untrack_tuples(m, from);
+    if (from != to)
+        gc_list_merge(m, from, to);
+    move_legacy_finalizers(m, unreachable, finalizers);
+    move_legacy_finalizer_reachable(m, finalizers) /*@ ghost (unreachable) */;
+    observe(m, PM_PHASE_LEGACY_FINALIZERS, gen);
+    mcount += handle_weakrefs(m, unreachable, to);
+    observe(m, PM_PHASE_HANDLE_WEAKREFS, gen);
+    finalize_garbage(m, unreachable);
+    observe(m, PM_PHASE_FINALIZE_GARBAGE, gen);
+    handle_resurrected_objects(m, unreachable, final_unreachable, to, gen);
+    observe(m, PM_PHASE_RESURRECTION, gen);
+    mcount += gc_list_size(m, final_unreachable);
+    delete_garbage(m, final_unreachable, to);
+    observe(m, PM_PHASE_DELETE_GARBAGE, gen);
+    *uncollectable = gc_list_size(m, finalizers);
+    handle_legacy_finalizers(m, finalizers, to);
+    pm_scratch_release(m, 3);
+    return mcount;
 }

@@ -62,6 +62,16 @@ int32_t pm_obj_new(pm_model *m, int32_t cls, int32_t nslots, int32_t label)
 {
     if (m->failed)
         return -1;
+    int32_t max = m->opts.max_objects > 0 && m->opts.max_objects < PM_MAX_OBJECTS
+                  ? m->opts.max_objects : PM_MAX_OBJECTS;
+    if (m->nbase > 0 && m->nobjs - m->nbase >= max) {   /* nbase: 0 while setting up */
+        pm_fail(m, "too many objects (limit %d)", (int)max);
+        return -1;
+    }
+    if (m->nslotpool + nslots > PM_MAX_SLOT_POOL) {
+        pm_fail(m, "too many slots (limit %d)", PM_MAX_SLOT_POOL);
+        return -1;
+    }
     int32_t cap = m->capobjs;
     if (!grow32((void **)&m->objs, &cap, (int64_t)m->nobjs + 1, sizeof *m->objs) ||
         (cap != m->capobjs &&
@@ -70,7 +80,14 @@ int32_t pm_obj_new(pm_model *m, int32_t cls, int32_t nslots, int32_t label)
         pm_oom(m);
         return -1;
     }
+#ifdef PM_EACSL
+    if (m->nobjs >= PM_GCAP) {    /* the run-time check build's ghost tables */
+        pm_fail(m, "E-ACSL build: more than %d objects", PM_GCAP);
+        return -1;
+    }
+#endif
     int32_t o = m->nobjs++;
+    /*@ ghost pm_glist[o] = -1; pm_gpos[o] = 0; */
     pm_obj *p = &m->objs[o];
     memset(p, 0, sizeof *p);
     p->kind = (uint8_t)m->classes[cls].kind;
@@ -172,7 +189,7 @@ void gc_list_remove(pm_model *m, int32_t node)
          loop invariant \forall integer i; PM_NHEADS <= i < j ==>
            (pm_glist[i] == h && \at(pm_gpos[i], Pre) > k ==> pm_gpos[i] == \at(pm_gpos[i], Pre) - 1)
            && (!(pm_glist[i] == h && \at(pm_gpos[i], Pre) > k) ==> pm_gpos[i] == \at(pm_gpos[i], Pre));
-         loop invariant \forall integer i; 0 <= i < PM_GCAP && !(PM_NHEADS <= i < j) ==>
+         loop invariant \forall integer i; 0 <= i < PM_GHOST_CAP(m) && !(PM_NHEADS <= i < j) ==>
            pm_gpos[i] == \at(pm_gpos[i], Pre);
          loop invariant \forall integer g; 0 <= g < PM_NHEADS ==>
            pm_cnt(g, j) == pm_cnt{Pre}(g, j) - (g == h && node < j ? 1 : 0);
@@ -218,9 +235,9 @@ void gc_list_merge(pm_model *m, int32_t from, int32_t to)
           && (!(\at(pm_glist[i], Pre) == from && \at(pm_gpos[i], Pre) < k) ==>
              pm_glist[i] == \at(pm_glist[i], Pre) && m->objs[i].list == \at(m->objs[i].list, Pre)
              && pm_gpos[i] == \at(pm_gpos[i], Pre));
-        loop invariant \forall integer i; 0 <= i < PM_GCAP && !(PM_NHEADS <= i < m->nobjs) ==>
+        loop invariant \forall integer i; 0 <= i < PM_GHOST_CAP(m) && !(PM_NHEADS <= i < m->nobjs) ==>
           pm_glist[i] == \at(pm_glist[i], Pre) && pm_gpos[i] == \at(pm_gpos[i], Pre);
-        loop invariant \forall integer i; 0 <= i < PM_PROOF_CAP ==>
+        loop invariant \forall integer i; 0 <= i < PM_OBJ_CAP(m) ==>
           m->objs[i].gc_next == \at(m->objs[i].gc_next, Pre)
           && (!(PM_NHEADS <= i < m->nobjs) ==> m->objs[i].list == \at(m->objs[i].list, Pre));
         loop assigns o, m->objs[..].list, pm_glist[..], pm_gpos[..];
@@ -436,8 +453,10 @@ pm_model *pm_model_new(const pm_profile *prof, const pm_options *opts)
         ok = add_class(m, builtin[c]);
     for (int h = 0; ok && h < PM_NHEADS; h++) {
         ok = pm_obj_new(m, PM_CLS_HEAD, 0, PM_LABEL_HEAD) == h;
-        if (ok)
+        if (ok) {
             gc_list_init(m, h);
+            /*@ ghost pm_glen[h] = 0; */
+        }
     }
     if (!ok) {
         pm_model_free(m);
@@ -450,6 +469,7 @@ pm_model *pm_model_new(const pm_profile *prof, const pm_options *opts)
     /* gc.garbage and the driver's namespace: frozen lists held from outside. */
     m->garbage = pm_obj_new(m, PM_CLS_LIST, 0, PM_LABEL_GARBAGE);
     m->ns = pm_obj_new(m, PM_CLS_LIST, 0, PM_LABEL_NAMESPACE);
+    m->nbase = m->nobjs;
     if (m->failed) {
         pm_model_free(m);
         return NULL;
@@ -477,6 +497,7 @@ void pm_model_free(pm_model *m)
     free(m->trash_later);
     free(m->ev);
     free(m->evobjs);
+    pm_alloc_state_free(m->alloc);
     free(m);
 }
 

@@ -74,6 +74,10 @@ typedef struct pm_gen_stats { int64_t collections, collected, uncollectable; } p
 # define PM_TABLE(T, name) T *name
 #endif
 
+/* The state of the allocator operations (model/ops_alloc.c). */
+typedef struct pm_alloc_state pm_alloc_state;
+void pm_alloc_state_free(pm_alloc_state *c);
+
 struct pm_model {
     const pm_profile *prof;
     pm_options opts;
@@ -86,6 +90,8 @@ struct pm_model {
 
     int32_t ns;           /* the namespace list (driver's R)                */
     int32_t garbage;      /* gc.garbage                                     */
+    int32_t nbase;        /* objects of the model's own: list heads,
+                             gc.garbage, the namespace (not in the limit)   */
     int32_t nnames;
 
     /* GCState (Include/internal/pycore_gc.h) */
@@ -100,6 +106,15 @@ struct pm_model {
     int64_t opaque_permanent, opaque_gen2;
     int64_t opaque_imm_permanent, opaque_imm_gen2;
     int32_t next_scratch;       /* next free scratch head                      */
+    /* 3.14's incremental collector (gc_incremental.c): gen1 is the visited
+     * old space, gen2 the pending one; count[1], count[2] are theirs. */
+    int64_t work_to_do;
+    bool gc_collect_phase;      /* false: GC_PHASE_MARK, the next increment
+                                   only marks (as after the driver's setup)  */
+    int visited_space;          /* which of CPython's old[0], old[1] is gen1 */
+    int32_t roots[16];          /* objects the running frames hold (stack,
+                                   locals) that mark_stacks would see       */
+    int32_t nroots;
 
     /* free lists (Objects/listobject.c, dictobject.c, tupleobject.c) */
     int32_t list_free, dict_free;
@@ -118,6 +133,8 @@ struct pm_model {
     pm_diag *diag;         /* where dynamic errors go during a step         */
     pm_observer_fn observer;
     void *observer_ctx;
+    pm_alloc_state *alloc;        /* pymalloc of the allocator operations,
+                                     made at the first (ops_alloc.c)        */
 };
 
 /* The ACSL predicates of these contracts (pm_heap_ok, ...) and the ghost
@@ -226,7 +243,7 @@ bool gc_list_is_empty(const pm_model *m, int32_t head);
     requires PM_NHEADS <= node < m->nobjs && pm_glist[node] < 0;
     assigns PM_LINKS(m);
     ensures PM_HEAP_OK(m) && PM_KEEPS_ACTIVE(m);
-    ensures \forall integer j; 0 <= j < PM_GCAP ==>
+    ensures \forall integer j; 0 <= j < PM_GHOST_CAP(m) ==>
               pm_glist[j] == (j == node ? head : \old(pm_glist[j]))
               && pm_gpos[j] == (j == node ? \old(pm_glen[head]) + 1 : \old(pm_gpos[j]));
     ensures \forall integer g; 0 <= g < PM_NHEADS ==>
@@ -239,7 +256,7 @@ void gc_list_append(pm_model *m, int32_t node, int32_t head);
     requires PM_NHEADS <= node < m->nobjs && pm_glist[node] >= 0;
     assigns PM_LINKS(m);
     ensures PM_HEAP_OK(m) && PM_KEEPS_ACTIVE(m);
-    ensures \forall integer j; 0 <= j < PM_GCAP ==>
+    ensures \forall integer j; 0 <= j < PM_GHOST_CAP(m) ==>
               pm_glist[j] == (j == node ? -1 : \old(pm_glist[j]));
     ensures PM_SHIFTED(m, node);
     ensures \forall integer g; 0 <= g < PM_NHEADS ==>
@@ -261,7 +278,7 @@ void gc_list_move(pm_model *m, int32_t node, int32_t head);
 /*@ requires PM_HEAP_OK(m) && PM_ACTIVE(m, from) && PM_ACTIVE(m, to) && from != to;
     assigns PM_LINKS(m);
     ensures PM_HEAP_OK(m) && PM_KEEPS_ACTIVE(m);
-    ensures \forall integer j; 0 <= j < PM_GCAP ==>
+    ensures \forall integer j; 0 <= j < PM_GHOST_CAP(m) ==>
               (\old(pm_glist[j]) == from && PM_NHEADS <= j < m->nobjs
                ==> pm_glist[j] == to && pm_gpos[j] == \old(pm_gpos[j]) + \old(pm_glen[to]))
               && (!(\old(pm_glist[j]) == from && PM_NHEADS <= j < m->nobjs)
@@ -284,7 +301,7 @@ void pm_scratch_release(pm_model *m, int32_t n);
     requires PM_NHEADS <= o < m->nobjs && pm_glist[o] < 0;
     assigns PM_LINKS(m);
     ensures PM_HEAP_OK(m) && PM_KEEPS_ACTIVE(m);
-    ensures \forall integer j; 0 <= j < PM_GCAP ==>
+    ensures \forall integer j; 0 <= j < PM_GHOST_CAP(m) ==>
               pm_glist[j] == (j == o ? PM_HEAD_GEN0 : \old(pm_glist[j]))
               && pm_gpos[j] == (j == o ? \old(pm_glen[PM_HEAD_GEN0]) + 1 : \old(pm_gpos[j]));
     ensures \forall integer g; 0 <= g < PM_NHEADS ==>
@@ -295,7 +312,7 @@ void pm_track(pm_model *m, int32_t o);      /* _PyObject_GC_TRACK   */
 /*@ requires PM_HEAP_OK(m) && PM_NHEADS <= o < m->nobjs;
     assigns PM_LINKS(m), m->objs[o].collecting, m->objs[o].unreachable;
     ensures PM_HEAP_OK(m) && PM_KEEPS_ACTIVE(m);
-    ensures \forall integer j; 0 <= j < PM_GCAP ==>
+    ensures \forall integer j; 0 <= j < PM_GHOST_CAP(m) ==>
               pm_glist[j] == (j == o ? -1 : \old(pm_glist[j]));
     behavior tracked:
       assumes pm_glist[o] >= 0;
@@ -318,14 +335,45 @@ void pm_oom(pm_model *m);
 bool pm_model_declare(pm_model *m, const pm_class *c);
 void pm_fail(pm_model *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* ---- refcount.c: references, deallocation, finalizers, weak references */
+/* ---- refcount.c: references, deallocation, finalizers, weak references
+ * These contracts are checked at run time by the E-ACSL build (make
+ * eacsl, proofs/eacsl/); WP does not prove them yet (spec/refcount.md,
+ * "Proof status"). */
+
+/* Py_INCREF on a slot value: out-of-model values are not counted; a count
+ * at INT32_MAX is a dynamic error, never an overflow. */
+/*@ requires in_model: v < m->nobjs;
+    behavior outside:
+      assumes v < 0;
+      ensures unchanged: v < 0;
+    behavior saturated:
+      assumes v >= 0 && m->objs[v].refcnt == INT32_MAX;
+      ensures failed: m->failed && m->objs[v].refcnt == INT32_MAX;
+    behavior counted:
+      assumes v >= 0 && m->objs[v].refcnt < INT32_MAX;
+      ensures one_more: m->objs[v].refcnt == \old(m->objs[v].refcnt) + 1;
+    complete behaviors;
+    disjoint behaviors;
+*/
 void pm_incref(pm_model *m, int32_t v);
+
+/* Py_DECREF: a count never goes below zero (the one that reaches zero
+ * deallocates). */
+/*@ requires in_model: v < m->nobjs;
+    requires never_negative: v < 0 || m->failed || m->objs[v].refcnt > 0;
+*/
 void pm_decref(pm_model *m, int32_t v);
 int32_t pm_alloc(pm_model *m, int32_t cls, int32_t nslots);  /* may collect */
 void pm_store_slot(pm_model *m, int32_t o, int32_t k, int32_t v);
 void pm_bind(pm_model *m, int32_t name, int32_t v);
 void pm_assign_uid(pm_model *m, int32_t o);
+/*@ requires dead: 0 <= o < m->nobjs && m->objs[o].live && m->objs[o].refcnt == 0; */
 void pm_dealloc(pm_model *m, int32_t o);
+
+/* finalize_garbage's tp_finalize: at most once per object (FINALIZED). */
+/*@ requires once: 0 <= o < m->nobjs && m->objs[o].live && !m->objs[o].finalized;
+    ensures marked: m->objs[o].finalized;
+*/
 void pm_run_finalizer(pm_model *m, int32_t o);            /* tp_finalize */
 void pm_weakref_clear_ref(pm_model *m, int32_t wr);       /* _PyWeakref_ClearRef */
 void pm_weakref_clear(pm_model *m, int32_t wr);           /* clear_weakref */
@@ -362,5 +410,17 @@ int64_t pm_gc_collect_main(pm_model *m, int generation);
 void pm_gc_maybe_collect(pm_model *m);   /* after count0 was raised */
 void pm_eval_breaker(pm_model *m);       /* a point where 3.12+ checks it */
 int64_t pm_gc_collect_generations(pm_model *m);
+/* 3.14's gc_collect_region: FROM collected, survivors to TO. */
+int64_t pm_gc_collect_region(pm_model *m, int32_t from, int32_t to, int gen,
+                             int64_t *uncollectable);
+
+/* ---- gc_incremental.c: 3.14.0-3.14.4 (Python/gc.c) */
+int64_t pm_gci_collect(pm_model *m, int generation);
+void pm_gci_freeze(pm_model *m);
+void pm_gci_unfreeze(pm_model *m);
+void pm_gc_track(pm_model *m, int32_t o);    /* with 3.14.1+'s counting */
+void pm_gc_untrack(pm_model *m, int32_t o);
+void pm_root_push(pm_model *m, int32_t o);
+void pm_root_pop(pm_model *m, int32_t n);
 
 #endif /* PM_HEAP_H */

@@ -1,5 +1,6 @@
 /* obmalloc.c: configuration, state set-up and table growth of the pymalloc
- * model, and the arena "mmap".  The allocator proper is obmalloc_core.c. */
+ * model, and the arena "mmap".  The allocator proper is in
+ * obmalloc_pool.c, obmalloc_arena.c, obmalloc_usable.c, obmalloc_entry.c. */
 #include "obmalloc.h"
 
 #include <stdlib.h>

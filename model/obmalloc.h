@@ -6,7 +6,8 @@
  * caller) and are only computed from those indices; nothing dereferences
  * them.  spec/obmalloc.md gives the semantics and the invariants.
  *
- * Two builds share the code in obmalloc_core.c:
+ * Two builds share the allocator code (obmalloc_pool.c, obmalloc_arena.c,
+ * obmalloc_usable.c, obmalloc_entry.c; internal header obmalloc_core.h):
  *   - the executable build: the tables are heap arrays that grow, and the
  *     configuration (64- or 32-bit CPython) is a run-time value;
  *   - the proof build (-DPM_PROOF, Frama-C/WP): the tables are fixed arrays
@@ -218,7 +219,7 @@ int pm_obm_snapshot_read(pm_obm *st, FILE *in, char *err, size_t errlen);
 int pm_obm_snapshot_lines(void);
 
 /* ---------------------------------------------------------- core (proved) */
-/* Used by obmalloc.c; contracts in obmalloc_core.c. */
+/* Used by obmalloc.c; contracts in obmalloc_entry.c. */
 int pm_obm_alloc_small(pm_obm *st, int32_t c, pm_obm_block *out);
 int pm_obm_free_small(pm_obm *st, int32_t a, int32_t k, int32_t b,
                       pm_obm_block *out);

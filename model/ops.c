@@ -6,6 +6,7 @@
  * Modules/gcmodule.c (gc_collect_impl, gc_set_threshold, gc_get_count_impl,
  * gc_get_stats_impl, gc_freeze_impl, gc_unfreeze_impl). */
 #include "heap.h"
+#include "ops_alloc.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -40,8 +41,22 @@ static int32_t temp_tuple(pm_model *m, int32_t n, int32_t item)
     m->objs[t].label = PM_LABEL_TEMPORARY;
     for (int32_t k = 0; k < n; k++)
         pm_slot_put(m, t, k, item);
-    pm_track(m, t);
+    /* 3.14.1+: _PyTuple_FromArray tracks only if an item may be tracked */
+    if (!m->prof->tuple_track_if_needed || pm_is_gc(m, item))
+        pm_gc_track(m, t);
     return t;
+}
+
+/* 3.14.1+: a tuple display is tracked only if one of its items may be
+ * (Objects/tupleobject.c, _PyTuple_FromStackRefStealOnSuccess). */
+static bool display_tracked(pm_model *m, int32_t o)
+{
+    if (!m->prof->tuple_track_if_needed || pm_obj_kind(m, o) != PM_KIND_TUPLE)
+        return true;
+    for (int32_t k = 0; k < m->objs[o].nslots; k++)
+        if (pm_is_gc(m, pm_slot_get(m, o, k)))
+            return true;
+    return false;
 }
 
 static void op_new(pm_model *m, const pm_trace *t, const pm_op *op)
@@ -60,7 +75,8 @@ static void op_new(pm_model *m, const pm_trace *t, const pm_op *op)
         o = pm_alloc(m, cls, c.nslots);
         if (o < 0)
             return;
-        pm_track(m, o);
+        pm_gc_track(m, o);
+        pm_root_push(m, o);       /* the local o, until o = None */
         pm_eval_breaker(m);       /* after the call C() */
         pm_assign_uid(m, o);
         for (int32_t k = 0; k < c.nslots; k++)
@@ -79,6 +95,8 @@ static void op_new(pm_model *m, const pm_trace *t, const pm_op *op)
         o = pm_alloc(m, cls, c.nslots);
         if (o < 0)
             return;
+        if (c.kind == PM_KIND_DICT && m->prof->dicts_always_tracked)
+            pm_gc_track(m, o);    /* 3.14: new_dict tracks at once */
         if (c.kind == PM_KIND_DICT) {
             for (int32_t k = 0; k < c.nslots; k++)
                 pm_store_slot(m, o, k, vals[k]);
@@ -87,12 +105,16 @@ static void op_new(pm_model *m, const pm_trace *t, const pm_op *op)
         } else {
             for (int32_t k = 0; k < c.nslots; k++)
                 pm_slot_put(m, o, k, vals[k]);     /* the stack's references move in */
-            pm_track(m, o);
+            if (display_tracked(m, o))
+                pm_gc_track(m, o);
         }
+        pm_root_push(m, o);       /* the local t */
         pm_eval_breaker(m);       /* the driver's logging call */
         pm_assign_uid(m, o);
     }
     pm_bind(m, op->name, o);
+    if (c.kind != PM_KIND_ATOM)
+        pm_root_pop(m, 1);
     pm_decref(m, o);              /* the local (or the stack) lets go */
 }
 
@@ -114,7 +136,10 @@ static void op_set(pm_model *m, const pm_trace *t, const pm_op *op)
     }
     pm_incref(m, v);              /* STORE_ATTR / STORE_SUBSCR: both on the stack */
     pm_incref(m, owner);
+    pm_root_push(m, v);
+    pm_root_push(m, owner);
     pm_store_slot(m, owner, op->slot, v);
+    pm_root_pop(m, 2);
     pm_decref(m, v);
     pm_decref(m, owner);
 }
@@ -143,10 +168,12 @@ static void op_weakref(pm_model *m, const pm_trace *t, const pm_op *op)
     pm_decref(m, ob);
     if (w < 0)
         return;
+    pm_root_push(m, w);           /* the local t */
     pm_eval_breaker(m);           /* after the call ref(...) */
     if (is_new)
         pm_assign_uid(m, w);
     pm_bind(m, op->name, w);
+    pm_root_pop(m, 1);
     pm_decref(m, w);
 }
 
@@ -179,6 +206,10 @@ static void op_threshold(pm_model *m, const pm_op *op)
 
 static void op_freeze(pm_model *m)
 {
+    if (m->prof->incremental) {
+        pm_gci_freeze(m);
+        return;
+    }
     for (int g = 0; g < PM_NUM_GENERATIONS; g++) {
         gc_list_merge(m, g, PM_HEAD_PERMANENT);
         m->count[g] = 0;
@@ -190,6 +221,10 @@ static void op_freeze(pm_model *m)
 
 static void op_unfreeze(pm_model *m)
 {
+    if (m->prof->incremental) {
+        pm_gci_unfreeze(m);
+        return;
+    }
     gc_list_merge(m, PM_HEAD_PERMANENT, PM_HEAD_GEN2);
     m->opaque_gen2 += m->opaque_permanent;
     m->opaque_imm_gen2 += m->opaque_imm_permanent;
@@ -210,11 +245,21 @@ static void query_triple(pm_model *m, pm_event_kind kind)
     int64_t v[3];
     for (int g = 0; g < 3; g++)
         v[g] = kind == PM_EV_COUNT ? m->count[g] : m->threshold[g];
-    int32_t tup = temp_tuple(m, 3, PM_OPAQUE_ATOM);
+    if (kind == PM_EV_THRESHOLD && m->prof->incremental)
+        v[2] = 0;                 /* 3.14 gc_get_threshold_impl */
+    int32_t tup = pm_alloc(m, PM_CLS_TUPLE, 3);   /* Py_BuildValue: PyTuple_New */
+    if (tup < 0)
+        return;
+    m->objs[tup].label = PM_LABEL_TEMPORARY;
+    for (int32_t k = 0; k < 3; k++)
+        pm_slot_put(m, tup, k, PM_OPAQUE_ATOM);
+    pm_gc_track(m, tup);
+    pm_root_push(m, tup);         /* the local s */
     pm_eval_breaker(m);           /* after the call; the result is held */
     pm_event *e = pm_emit_raw(m, kind);
     if (e)
         memcpy(e->v, v, sizeof v);
+    pm_root_pop(m, 1);
     pm_decref(m, tup);
 }
 
@@ -231,19 +276,23 @@ static void query_stats(pm_model *m)
     if (list < 0)
         return;
     m->objs[list].label = PM_LABEL_TEMPORARY;
-    pm_track(m, list);
+    pm_gc_track(m, list);
     for (int g = 0; g < 3 && !m->failed; g++) {
         int32_t d = pm_alloc(m, PM_CLS_DICT, 0);
         if (d < 0)
             return;
         m->objs[d].label = PM_LABEL_TEMPORARY;
+        if (m->prof->dicts_always_tracked)
+            pm_gc_track(m, d);
         pm_list_append(m, list, d);
         pm_decref(m, d);
     }
+    pm_root_push(m, list);        /* the local s */
     pm_eval_breaker(m);           /* after the call; the result is held */
     pm_event *e = pm_emit_raw(m, PM_EV_STATS);
     if (e)
         memcpy(e->v, v, sizeof v);
+    pm_root_pop(m, 1);
     pm_decref(m, list);
 }
 
@@ -325,7 +374,7 @@ int pm_model_step(pm_model *m, const pm_trace *t, const pm_op *op, pm_diag *diag
     diag->line = op->line;
     m->diag = diag;
     m->cur_line = op->line;
-    if (op->kind != PM_OP_CLASS)
+    if (op->kind != PM_OP_CLASS && op->kind != PM_OP_PYMALLOC)
         pm_eval_breaker(m);       /* the driver's call marking the operation */
     switch (op->kind) {
     case PM_OP_CLASS:
@@ -339,8 +388,11 @@ int pm_model_step(pm_model *m, const pm_trace *t, const pm_op *op, pm_diag *diag
         break;
     case PM_OP_BIND: {
         int32_t v;
-        if (value_of(m, t, op->value, &v))
+        if (value_of(m, t, op->value, &v)) {
+            pm_root_push(m, v);   /* STORE_SUBSCR: the value is on the stack */
             pm_bind(m, op->name, v);
+            pm_root_pop(m, 1);
+        }
         break;
     }
     case PM_OP_DEL:
@@ -375,6 +427,12 @@ int pm_model_step(pm_model *m, const pm_trace *t, const pm_op *op, pm_diag *diag
         break;
     case PM_OP_QUERY:
         op_query(m, t, op);
+        break;
+    case PM_OP_PYMALLOC:
+    case PM_OP_MALLOC:
+    case PM_OP_FREE:
+    case PM_OP_REALLOC:
+        pm_model_alloc_op(m, t, op);
         break;
     }
     m->diag = NULL;

@@ -55,7 +55,71 @@ static const pm_profile py313 = {
     .untrack_dicts_in_full = true,
 };
 
-static const pm_profile *const all[] = { &py311, &py312, &py313, NULL };
+/* 3.14: the incremental collector of Python/gc.c (3.14.0-3.14.4), with
+ * thresholds (2000, 10, 0) (_PyGC_InitState); dicts tracked from creation
+ * (Objects/dictobject.c: new_dict and dict_new track at once, untrack_dicts
+ * is gone); the trashcan as 3.13's, measured in C recursion left.
+ * "3.14" is 3.14.1-3.14.3 (the one Pyodide 314.0.7 runs, 3.14.2): counts
+ * move at _PyObject_GC_TRACK/_PyObject_GC_UNTRACK and a new tuple is
+ * tracked only if an item may be (gh-139951). */
+#define PY314_COMMON                                                   \
+    .collect_in_allocation = false,                                    \
+    .trashcan_limit = 10000 - 50,                                      \
+    .trashcan_headroom = true,                                         \
+    .clear_weakrefs_tuple = true,                                      \
+    .list_freelist_max = 80,                                           \
+    .dict_freelist_max = 80,                                           \
+    .tuple_freelist_max = 2000,                                        \
+    .tuple_freelist_sizes = 20,                                        \
+    .untrack_dicts_in_full = false,                                    \
+    .dicts_always_tracked = true,                                      \
+    .work_heap_factor = 4
+
+static const pm_profile py314 = {
+    .threshold = { 2000, 10, 0 },
+    .name = "3.14",
+    .cpython = "3.14.2 (Pyodide 314.0.7); stands for 3.14.1-3.14.3",
+    PY314_COMMON,
+    .incremental = true,
+    .count_at_track = true,
+    .tuple_track_if_needed = true,
+};
+
+/* 3.14.0: counts at allocation and deallocation as 3.13 does
+ * (_PyObject_GC_Link, PyObject_GC_Del); tuples tracked at creation. */
+static const pm_profile py3140 = {
+    .threshold = { 2000, 10, 0 },
+    .name = "3.14.0",
+    .cpython = "none (spec and Python/gc.c of v3.14.0 only)",
+    PY314_COMMON,
+    .incremental = true,
+};
+
+/* 3.14.4: as 3.14.1-3.14.3; its second weak-reference pass after the
+ * finalizers (gh-91636) is not modelled yet (spec/profiles.md). */
+static const pm_profile py3144 = {
+    .threshold = { 2000, 10, 0 },
+    .name = "3.14.4",
+    .cpython = "none (spec and Python/gc.c of v3.14.4 only)",
+    PY314_COMMON,
+    .incremental = true,
+    .count_at_track = true,
+    .tuple_track_if_needed = true,
+};
+
+/* 3.14.5: the generational collector again (gh-142516), thresholds
+ * (2000, 10, 10), with 3.14's counting and tracking rules. */
+static const pm_profile py3145 = {
+    .name = "3.14.5",
+    .cpython = "none (spec and Python/gc.c of v3.14.5 only)",
+    .threshold = { 2000, 10, 10 },
+    PY314_COMMON,
+    .count_at_track = true,
+    .tuple_track_if_needed = true,
+};
+
+static const pm_profile *const all[] = { &py311, &py312, &py313, &py314,
+                                         &py3140, &py3144, &py3145, NULL };
 
 const pm_profile *const *pm_profiles(void)
 {
@@ -75,7 +139,7 @@ const pm_profile *pm_profile_find(const char *name)
 const char *pm_profile_default_name(void)
 {
     static char buf[16];
-    const char *fallback = all[sizeof all / sizeof all[0] - 2]->name;
+    const char *fallback = py314.name;
     FILE *p = popen("python3 -c 'import sys; print(\"%d.%d\" % sys.version_info[:2])' 2>/dev/null", "r");
     if (!p)
         return fallback;

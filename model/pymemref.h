@@ -21,6 +21,8 @@
 #define PM_MAX_OPS 1000000
 #define PM_MAX_CLASSES 65536
 #define PM_MAX_NAMES 1000000
+#define PM_MAX_OBJECTS (1 << 24)      /* objects created by one trace, temporaries too */
+#define PM_MAX_SLOT_POOL (1 << 28)    /* slots of all those objects together          */
 #define PM_NUM_GENERATIONS 3
 
 /* ------------------------------------------------------------- diagnostics */
@@ -64,7 +66,10 @@ typedef struct pm_class {
 typedef enum pm_op_kind {
     PM_OP_CLASS = 0, PM_OP_NEW, PM_OP_SET, PM_OP_BIND, PM_OP_DEL, PM_OP_WEAKREF,
     PM_OP_COLLECT, PM_OP_THRESHOLD, PM_OP_ENABLE, PM_OP_DISABLE, PM_OP_DEBUG,
-    PM_OP_FREEZE, PM_OP_UNFREEZE, PM_OP_GARBAGE_CLEAR, PM_OP_QUERY
+    PM_OP_FREEZE, PM_OP_UNFREEZE, PM_OP_GARBAGE_CLEAR, PM_OP_QUERY,
+    /* the allocator (model/ops_alloc.c, spec/trace.md "Allocator operations") */
+    PM_OP_PYMALLOC,        /* the directive `pymalloc pools=N bits=B`        */
+    PM_OP_MALLOC, PM_OP_FREE, PM_OP_REALLOC
 } pm_op_kind;
 
 typedef enum pm_query_kind {
@@ -78,14 +83,17 @@ typedef struct pm_op {
     pm_op_kind kind;
     int line;              /* 1-based line in the trace file                */
     int32_t name;          /* binding index: target of new/bind/del/weakref,
-                              object of set and of name queries            */
+                              object of set and of name queries; MALLOC,
+                              FREE, REALLOC: pointer-name index            */
     int32_t cls;           /* CLASS: index of the declared class; NEW: class */
     int32_t slot;          /* SET: slot index                                */
     int32_t value;         /* SET, BIND, WEAKREF: binding index or PM_NO_VALUE */
     int32_t nvalues;       /* NEW: 0 or the class's slot count              */
     int32_t values0;       /* NEW: first value in pm_trace.values           */
     int32_t nargs;         /* THRESHOLD: 1..3 numbers; COLLECT: always 1     */
-    int32_t args[3];
+    int32_t args[3];       /* MALLOC, REALLOC: args[0] the size in bytes;
+                              FREE, REALLOC: args[1] the offset K of `P+K`;
+                              PYMALLOC: args[0] pools, args[1] bits        */
     bool callback;         /* WEAKREF: with the shared callback              */
     bool saveall;          /* DEBUG: saveall (true) or none (false)          */
     pm_query_kind query;
@@ -99,6 +107,11 @@ typedef struct pm_trace {
     int32_t *values;   int32_t nvalues;   /* NEW initial values              */
     char **class_names; int32_t nclasses; /* declaration order               */
     char **names;      int32_t nnames;    /* binding names, first-use order  */
+    char **pnames;     int32_t npnames;   /* pointer names (malloc), first-use
+                                             order                           */
+    int32_t alloc_pools, alloc_bits;      /* the `pymalloc` directive: usable
+                                             pools per arena (63 or 64) and
+                                             pointer width (64 or 32)        */
 } pm_trace;
 
 /* Parse TEXT (LEN bytes) read from FILE.  Returns 0 and fills *OUT, or
@@ -127,6 +140,15 @@ typedef struct pm_profile {
                                      to the permanent generation             */
     bool clear_weakrefs_tuple;    /* 3.13: PyObject_ClearWeakRefs parks even a
                                      single reference in a tuple             */
+    /* 3.14 (spec/profiles.md, spec/gc.md "The incremental collector") */
+    bool incremental;             /* 3.14.0-3.14.4: young, visited, pending  */
+    bool count_at_track;          /* 3.14.1+: count0 moves at track/untrack  */
+    bool tuple_track_if_needed;   /* 3.14.1+: a new tuple is tracked only if
+                                     one of its items may be tracked         */
+    bool dicts_always_tracked;    /* 3.14+: a dict is tracked from creation  */
+    int32_t work_heap_factor;     /* assess_work_to_do: the heap fraction is
+                                     at most this many halves of the new
+                                     objects (4 = 2x)                        */
 } pm_profile;
 
 /* The profile called NAME ("3.11"), or NULL. */
@@ -141,7 +163,9 @@ typedef enum pm_event_kind {
     PM_EV_DEL = 0, PM_EV_TP_DEL, PM_EV_CALLBACK, PM_EV_COLLECTED, PM_EV_COUNT,
     PM_EV_THRESHOLD, PM_EV_STATS, PM_EV_FREEZE_COUNT, PM_EV_GARBAGE,
     PM_EV_TRACKED, PM_EV_FINALIZED, PM_EV_REFCOUNT,
-    PM_EV_AUTO, PM_EV_FREE           /* model only */
+    PM_EV_AUTO, PM_EV_FREE,          /* model only */
+    /* the allocator operations (spec/trace.md "Allocator operations") */
+    PM_EV_MALLOC, PM_EV_REALLOC, PM_EV_FREED, PM_EV_ALLOC_ERROR
 } pm_event_kind;
 
 typedef struct pm_event {
@@ -154,7 +178,25 @@ typedef struct pm_event {
     int64_t v[9];         /* COUNT, THRESHOLD: 3; STATS: 9                  */
     int32_t nobjs;        /* GARBAGE: number of objects                     */
     int32_t objs0;        /* GARBAGE: first object number in the event pool */
+    /* MALLOC, REALLOC, FREED, ALLOC_ERROR: `name` is the pointer name,
+     * `obj` the offset K of `P+K`, `generation` the operation (PM_OP_*),
+     * `result` the allocator's code (PM_OBM_*, 0 = done) and v[] the
+     * PM_AV_* fields below. */
 } pm_event;
+
+/* The fields of an allocator event in pm_event.v. */
+enum {
+    PM_AV_SIZE = 0,        /* bytes requested (malloc, realloc)                */
+    PM_AV_IN,              /* address passed (free, realloc)                   */
+    PM_AV_ADDR,            /* the block: returned (malloc, realloc) or freed   */
+    PM_AV_SMALL,           /* 1: a pymalloc block; 0: the system allocator     */
+    PM_AV_CLASS, PM_AV_ARENA, PM_AV_POOL, PM_AV_OFFSET,  /* small blocks      */
+    PM_AV_FLAGS            /* PM_AF_* */
+};
+#define PM_AF_NEW_ARENA   1   /* the call allocated an arena                  */
+#define PM_AF_FREED_ARENA 2   /* the call released an arena                   */
+#define PM_AF_MOVED       4   /* realloc: the block moved                     */
+#define PM_AF_WAS_SMALL   8   /* realloc: the old block was a pymalloc block  */
 
 bool pm_event_observable(pm_event_kind k);
 const char *pm_event_name(pm_event_kind k);
@@ -188,6 +230,8 @@ typedef struct pm_options {
     int64_t frozen_immortal; /* how many of them are immortal (3.12 moves
                               those back to the permanent generation when
                               it collects them)                            */
+    int32_t max_objects;   /* objects a run may create, 0 for PM_MAX_OBJECTS;
+                              a smaller cap bounds an embedder's memory    */
 } pm_options;
 
 pm_model *pm_model_new(const pm_profile *profile, const pm_options *opts);
@@ -245,6 +289,13 @@ bool pm_model_is_valid(const pm_model *m, char *why, size_t len);
 /* Run a whole trace; stop at the first error.  Returns 0 or -1. */
 int pm_model_run(pm_model *m, const pm_trace *trace, pm_diag *diag);
 
+/* The model's pymalloc (model/obmalloc.h) after the allocator operations
+ * run so far, with the configuration of TRACE's `pymalloc` directive; NULL
+ * when out of memory.  Valid until the next step of any model in this
+ * thread.  (model/ops_alloc.c) */
+struct pm_obm;
+const struct pm_obm *pm_model_allocator(pm_model *m, const pm_trace *trace);
+
 /* ---------------------------------------------------------------- sessions */
 /* A session feeds a model one trace line at a time, as a runtime under test
  * co-simulates with it operation by operation (`pymemref serve`,
@@ -285,6 +336,7 @@ typedef struct pm_buf { char *data; size_t len, cap; bool oom; } pm_buf;
 void pm_buf_printf(pm_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void pm_buf_free(pm_buf *b);
+bool pm_buf_reserve(pm_buf *b, size_t n);   /* room for N bytes and a NUL */
 void pm_format_event(pm_buf *b, const pm_model *m, const pm_trace *t,
                      const pm_event *e, bool json);
 

@@ -37,11 +37,22 @@ void pm_decref(pm_model *m, int32_t v)
 /* _PyObject_GC_Link: one more gc object; 3.11 collects right here. */
 static void gc_link(pm_model *m)
 {
+    if (m->prof->count_at_track)    /* 3.14.1+: counted at track instead */
+        return;
     m->count[0]++;
     pm_gc_maybe_collect(m);
 }
 
-/* PyObject_GC_Del, or a push on a free list: the object is gone either way. */
+/* PyObject_GC_Del, or a push on a free list: the object is gone either way.
+ * Nothing that is alive and counted refers to it any more: its count is 0,
+ * and the objects being deallocated (count 0) are the only ones whose
+ * slots may still name it. */
+/*@ requires dead: 0 <= o < m->nobjs && m->objs[o].live && m->objs[o].refcnt == 0;
+    requires unreferenced: \forall integer p, k; 0 <= p < m->nobjs && p != o
+               && m->objs[p].live && m->objs[p].refcnt > 0 && 0 <= k < m->objs[p].nslots
+               ==> m->slots[m->objs[p].slot0 + k] != o;
+    ensures gone: !m->objs[o].live && m->objs[o].gc_next < 0;
+*/
 static void free_object(pm_model *m, int32_t o, bool to_freelist)
 {
     pm_obj *p = &m->objs[o];
@@ -50,7 +61,7 @@ static void free_object(pm_model *m, int32_t o, bool to_freelist)
     p->live = false;
     if (m->objx[o].uid)
         pm_emit(m, PM_EV_FREE, o);
-    if (!to_freelist && pm_is_gc(m, o) && m->count[0] > 0)
+    if (!to_freelist && pm_is_gc(m, o) && m->count[0] > 0 && !m->prof->count_at_track)
         m->count[0]--;
 }
 
@@ -103,7 +114,7 @@ void pm_store_slot(pm_model *m, int32_t o, int32_t k, int32_t v)
     pm_slot_put(m, o, k, v);
     if (pm_obj_kind(m, o) == PM_KIND_DICT && !pm_is_tracked(m, o) &&
         pm_may_be_tracked(m, v))
-        pm_track(m, o);           /* MAINTAIN_TRACKING */
+        pm_gc_track(m, o);           /* MAINTAIN_TRACKING */
     pm_decref(m, old);
 }
 
@@ -184,6 +195,7 @@ static void run_del(pm_model *m, int32_t o)
 {
     const pm_class *c = pm_cls(m, o);
     pm_incref(m, o);
+    pm_root_push(m, o);           /* self, a local of __del__ */
     pm_eval_breaker(m);           /* RESUME of __del__ */
     pm_emit(m, PM_EV_DEL, o);
     switch (c->del) {
@@ -198,16 +210,19 @@ static void run_del(pm_model *m, int32_t o)
         int32_t n = pm_alloc(m, cls, m->classes[cls].nslots);
         if (n < 0)
             break;
-        pm_track(m, n);
+        pm_gc_track(m, n);
+        pm_root_push(m, n);       /* the local o */
         pm_eval_breaker(m);       /* after the call C() */
         pm_assign_uid(m, n);
         pm_bind(m, name, n);
+        pm_root_pop(m, 1);
         pm_decref(m, n);          /* the evaluation stack lets go */
         break;
     }
     default:
         break;
     }
+    pm_root_pop(m, 1);
     pm_decref(m, o);
 }
 
@@ -267,8 +282,10 @@ void pm_weakref_clear_ref(pm_model *m, int32_t wr)
  * at its entry. */
 void pm_call_callback(pm_model *m, int32_t wr)
 {
+    pm_root_push(m, wr);          /* CB's argument */
     pm_eval_breaker(m);
     pm_emit(m, PM_EV_CALLBACK, wr);
+    pm_root_pop(m, 1);
 }
 
 /* PyObject_ClearWeakRefs, for an object whose count reached zero. */
@@ -297,14 +314,26 @@ static void clear_weakrefs(pm_model *m, int32_t o)
         return;
     }
     /* Several (3.13: any): the references and their callbacks are parked in
-     * a tuple, which is an allocation. */
+     * a tuple, which is an allocation.  CPython holds the list's head and
+     * its length from before the allocation; a collection inside it (3.11)
+     * that frees or unlinks one of those weak references leaves it walking
+     * freed memory: no behaviour to model (spec/differences.md). */
     int32_t t = pm_alloc(m, PM_CLS_TUPLE, 2 * count);
     if (t < 0)
         return;
+    int32_t after = 0;
+    for (int32_t w = m->objx[o].wr_list; w >= 0; w = m->objx[w].wr_next)
+        after++;
+    if (m->objx[o].wr_list != head || after != count) {
+        pm_fail(m, "CPython would crash here: a collection inside PyObject_ClearWeakRefs "
+                   "freed a weak reference to o%d that it was clearing "
+                   "(spec/differences.md, clear-weakrefs-collected)", (int)m->objx[o].uid);
+        return;
+    }
     m->objs[t].label = PM_LABEL_TEMPORARY;
     for (int32_t k = 0; k < 2 * count; k++)
         pm_slot_put(m, t, k, PM_C_NULL);
-    pm_track(m, t);
+    pm_gc_track(m, t);
     int32_t cur = m->objx[o].wr_list;
     for (int32_t i = 0; i < count && cur >= 0; i++) {
         int32_t next = m->objx[cur].wr_next;
@@ -338,7 +367,7 @@ int32_t pm_new_weakref(pm_model *m, int32_t ob, bool callback, bool *is_new)
     int32_t w = pm_alloc(m, PM_CLS_WEAKREF, 0);
     if (w < 0)
         return -1;
-    pm_track(m, w);               /* PyType_GenericAlloc tracks at once */
+    pm_gc_track(m, w);               /* PyType_GenericAlloc tracks at once */
     pm_objx *p = &m->objx[w];
     p->wr_object = ob;
     m->objs[w].has_callback = callback;
@@ -367,26 +396,28 @@ int32_t pm_new_weakref(pm_model *m, int32_t ob, bool callback, bool *is_new)
 static void subtype_dealloc(pm_model *m, int32_t o)
 {
     const pm_class *c = pm_cls(m, o);
-    pm_untrack(m, o);
+    pm_gc_untrack(m, o);
     if (trash_begin(m, o))
         return;
     if (has_tp_finalize(c)) {
-        pm_track(m, o);
+        pm_gc_track(m, o);
         if (call_finalizer_from_dealloc(m, o) < 0)
             goto end;                       /* resurrected */
-        pm_untrack(m, o);
+        pm_gc_untrack(m, o);
     }
     if (c->weakrefable)
         clear_weakrefs(m, o);
     if (c->del == PM_DEL_LEGACY) {
         /* _testcapi's slot_tp_del: temporarily alive while __tp_del__ runs */
-        pm_track(m, o);
+        pm_gc_track(m, o);
         m->objs[o].refcnt = 1;
+        pm_root_push(m, o);
         pm_eval_breaker(m);                 /* the Python code of __tp_del__ */
         pm_emit(m, PM_EV_TP_DEL, o);
+        pm_root_pop(m, 1);
         if (--m->objs[o].refcnt > 0)
             goto end;
-        pm_untrack(m, o);
+        pm_gc_untrack(m, o);
     }
     if (c->del != PM_DEL_NONE && c->weakrefable)
         while (m->objx[o].wr_list >= 0)     /* refs made by the finalizer */
@@ -406,7 +437,7 @@ end:
 static void sequence_dealloc(pm_model *m, int32_t o)
 {
     pm_kind kind = pm_obj_kind(m, o);
-    pm_untrack(m, o);
+    pm_gc_untrack(m, o);
     if (trash_begin(m, o))
         return;
     int32_t n = m->objs[o].nslots;
@@ -434,6 +465,7 @@ static void sequence_dealloc(pm_model *m, int32_t o)
     trash_end(m);
 }
 
+/*@ requires dead: 0 <= o < m->nobjs && m->objs[o].live && m->objs[o].refcnt == 0; */
 static void dealloc_kind(pm_model *m, int32_t o)
 {
     switch (pm_obj_kind(m, o)) {
@@ -446,7 +478,7 @@ static void dealloc_kind(pm_model *m, int32_t o)
         sequence_dealloc(m, o);
         break;
     case PM_KIND_WEAKREF:                   /* weakref_dealloc */
-        pm_untrack(m, o);
+        pm_gc_untrack(m, o);
         pm_weakref_clear(m, o);
         free_object(m, o, false);
         break;
@@ -461,7 +493,8 @@ void pm_dealloc(pm_model *m, int32_t o)
     dealloc_kind(m, o);
 }
 
-/* tp_clear, as delete_garbage calls it. */
+/* tp_clear, as delete_garbage calls it (which holds a reference). */
+/*@ requires held: 0 <= o < m->nobjs && m->objs[o].live && m->objs[o].refcnt > 0; */
 void pm_tp_clear(pm_model *m, int32_t o)
 {
     int32_t n = m->objs[o].nslots;

@@ -228,6 +228,43 @@ int tp_binding(parser *P, tok t, int32_t *out)
     return 0;
 }
 
+/* The pointer-name index of T, adding it on first appearance (pointer
+ * names are a namespace of their own, spec/trace.md). */
+int tp_pointer(parser *P, tok t, int32_t *out)
+{
+    const char *why = tp_name_problem(t);
+    if (why)
+        return tp_fail(P, "bad pointer name `%s`: %s", tp_show(P, t), why);
+    size_t at = 0;
+    int32_t i = P->t.pnames ? sym_find(&P->pnames, P->t.pnames, t, &at) : -1;
+    if (i >= 0) {
+        *out = i;
+        return 0;
+    }
+    int32_t n = P->t.npnames;
+    if (n >= PM_MAX_NAMES)
+        return tp_fail(P, "too many pointer names (limit %d)", PM_MAX_NAMES);
+    int32_t cap = P->cap_pnames;
+    if (!tp_grow((void **)&P->t.pnames, &cap, n + 1, sizeof(char *)))
+        return tp_oom(P);
+    cap = P->cap_pnames;
+    if (!tp_grow((void **)&P->pbound, &cap, n + 1, sizeof(bool)))
+        return tp_oom(P);
+    P->cap_pnames = cap;
+    if (!sym_reserve(&P->pnames, P->t.pnames, n))
+        return tp_oom(P);
+    sym_find(&P->pnames, P->t.pnames, t, &at);
+    char *s = dup_tok(t);
+    if (!s)
+        return tp_oom(P);
+    P->t.pnames[n] = s;
+    P->pbound[n] = false;
+    P->pnames.slot[at] = n;
+    P->t.npnames = n + 1;
+    *out = n;
+    return 0;
+}
+
 /* A value: a binding index or PM_NO_VALUE for `_`. */
 int tp_value(parser *P, tok t, int32_t *out)
 {
@@ -330,6 +367,8 @@ void tp_release(parser *P)
     pm_trace_free(&P->t);
     free(P->classes.slot);
     free(P->names.slot);
+    free(P->pnames.slot);
+    free(P->pbound);
     free(P->class_op);
     free(P->name_cls);
     free(P->name_volatile);

@@ -26,6 +26,13 @@ typedef struct parser {
     int32_t *class_op;        /* per class: index of its CLASS op        */
     int32_t *name_cls;        /* per name: class it surely holds, or -1  */
     bool *name_volatile;      /* per name: a finalizer may rebind it     */
+    /* the allocator operations: pointer names, whether each has been bound
+     * by `malloc`, and where the `pymalloc` directive and the first
+     * allocator operation were (0: not yet) */
+    symtab pnames;
+    int32_t cap_pnames;
+    bool *pbound;
+    int pymalloc_line, alloc_line;
     tok tk[TP_MAX_TOKENS];    /* the current line's tokens               */
     int ntok;
     char show[2][TP_SHOW_BYTES + 8];
@@ -56,6 +63,9 @@ int tp_check_bytes(parser *P, const unsigned char *s, size_t n);
 
 /* The binding index of name T, added on first appearance. */
 int tp_binding(parser *P, tok t, int32_t *out);
+/* The pointer-name index of T (allocator operations), added on first
+ * appearance. */
+int tp_pointer(parser *P, tok t, int32_t *out);
 /* A value: a binding index, or PM_NO_VALUE for `_`. */
 int tp_value(parser *P, tok t, int32_t *out);
 /* The index of declared class T, or a diagnostic. */

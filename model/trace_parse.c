@@ -303,6 +303,116 @@ static int op_keyword(parser *P, const char *a, const char *b, bool *is_a)
     return tp_no_more(P, 1);
 }
 
+/* ------------------------------------------------- allocator operations */
+
+/* Where the allocator operations may go: after the `pymalloc` directive
+ * (if any) is settled.  Records the first one. */
+static void alloc_seen(parser *P)
+{
+    if (P->alloc_line == 0)
+        P->alloc_line = P->line;
+}
+
+/* `pymalloc pools=63|64 [bits=64|32]`: once, before any allocator
+ * operation. */
+static int op_pymalloc(parser *P, pm_op *op)
+{
+    if (P->pymalloc_line)
+        return tp_fail(P, "a second `pymalloc` directive (the first is on line %d)",
+                       P->pymalloc_line);
+    if (P->alloc_line)
+        return tp_fail(P, "the `pymalloc` directive must come before the first allocator "
+                       "operation (line %d)", P->alloc_line);
+    if (tp_need(P, 1, "`pools=63` or `pools=64`"))
+        return -1;
+    int32_t pools = 0, bits = 0;
+    for (int i = 1; i < P->ntok; i++) {
+        tok a = P->tk[i];
+        int32_t *dst = NULL;
+        tok v = a;
+        if (a.n >= 6 && memcmp(a.p, "pools=", 6) == 0) {
+            dst = &pools;
+            v = (tok){ a.p + 6, a.n - 6 };
+        } else if (a.n >= 5 && memcmp(a.p, "bits=", 5) == 0) {
+            dst = &bits;
+            v = (tok){ a.p + 5, a.n - 5 };
+        } else {
+            return tp_fail(P, "unknown `pymalloc` attribute `%s` (expected pools=N or bits=N)",
+                           tp_show(P, a));
+        }
+        if (*dst)
+            return tp_fail(P, "`%.*s` given twice", (int)(dst == &pools ? 5 : 4), a.p);
+        if (tp_number(P, v, dst == &pools ? "after `pools=`" : "after `bits=`", dst))
+            return -1;
+        if (dst == &pools && *dst != 63 && *dst != 64)
+            return tp_fail(P, "pools=%d: an arena has 63 or 64 usable pools", (int)*dst);
+        if (dst == &bits && *dst != 64 && *dst != 32)
+            return tp_fail(P, "bits=%d: pointers have 64 or 32 bits", (int)*dst);
+    }
+    if (!pools)
+        return tp_fail(P, "the `pymalloc` directive needs `pools=63` or `pools=64`");
+    if (!bits)
+        bits = 64;
+    if (bits == 32 && pools == 63)
+        return tp_fail(P, "pools=63 with bits=32: a 32-bit arena holds 64 pools whatever "
+                       "its alignment (POOL_SIZE is the page size)");
+    op->args[0] = pools;
+    op->args[1] = bits;
+    P->t.alloc_pools = pools;
+    P->t.alloc_bits = bits;
+    P->pymalloc_line = P->line;
+    return 0;
+}
+
+/* A pointer that must be bound: `P` or `P+K`. */
+static int pointer_ref(parser *P, tok t, pm_op *op)
+{
+    const char *plus = memchr(t.p, '+', t.n);
+    tok name = t;
+    op->args[1] = 0;
+    if (plus) {
+        name.n = (size_t)(plus - t.p);
+        tok k = { plus + 1, (size_t)(t.p + t.n - plus - 1) };
+        if (tp_number(P, k, "after `+` in a pointer", &op->args[1]))
+            return -1;
+    }
+    if (tp_pointer(P, name, &op->name))
+        return -1;
+    if (!P->pbound[op->name])
+        return tp_fail(P, "pointer `%s` was never bound by `malloc`", P->t.pnames[op->name]);
+    return 0;
+}
+
+static int op_malloc(parser *P, pm_op *op)
+{
+    if (tp_need(P, 1, "a pointer name") || tp_need(P, 2, "a size in bytes") ||
+        tp_pointer(P, P->tk[1], &op->name) ||
+        tp_number(P, P->tk[2], "(a size in bytes)", &op->args[0]) || tp_no_more(P, 2))
+        return -1;
+    P->pbound[op->name] = true;
+    alloc_seen(P);
+    return 0;
+}
+
+static int op_free(parser *P, pm_op *op)
+{
+    if (tp_need(P, 1, "a pointer (`P` or `P+K`)") || pointer_ref(P, P->tk[1], op) ||
+        tp_no_more(P, 1))
+        return -1;
+    alloc_seen(P);
+    return 0;
+}
+
+static int op_realloc(parser *P, pm_op *op)
+{
+    if (tp_need(P, 1, "a pointer (`P` or `P+K`)") || tp_need(P, 2, "a size in bytes") ||
+        pointer_ref(P, P->tk[1], op) ||
+        tp_number(P, P->tk[2], "(a size in bytes)", &op->args[0]) || tp_no_more(P, 2))
+        return -1;
+    alloc_seen(P);
+    return 0;
+}
+
 /* ------------------------------------------------------------------ lines */
 
 static int parse_line(parser *P, const char *s, size_t n)
@@ -362,6 +472,10 @@ static int parse_line(parser *P, const char *s, size_t n)
         op->kind = PM_OP_GARBAGE_CLEAR;
         rc = op_keyword(P, "clear", NULL, &flag);
     } else if (tp_tok_is(w, "query"))   { op->kind = PM_OP_QUERY; rc = op_query(P, op); }
+    else if (tp_tok_is(w, "pymalloc"))  { op->kind = PM_OP_PYMALLOC; rc = op_pymalloc(P, op); }
+    else if (tp_tok_is(w, "malloc"))    { op->kind = PM_OP_MALLOC; rc = op_malloc(P, op); }
+    else if (tp_tok_is(w, "free"))      { op->kind = PM_OP_FREE; rc = op_free(P, op); }
+    else if (tp_tok_is(w, "realloc"))   { op->kind = PM_OP_REALLOC; rc = op_realloc(P, op); }
     else
         return tp_fail(P, "unknown operation `%s`", tp_show(P, w));
     if (rc)
@@ -423,8 +537,11 @@ void pm_trace_free(pm_trace *t)
         free(t->class_names[i]);
     for (int32_t i = 0; i < t->nnames; i++)
         free(t->names[i]);
+    for (int32_t i = 0; i < t->npnames; i++)
+        free(t->pnames[i]);
     free(t->class_names);
     free(t->names);
+    free(t->pnames);
     free(t->ops);
     free(t->values);
     free(t->file);

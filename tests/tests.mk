@@ -69,3 +69,10 @@ examples: $(CLI) $(SETUP_STAMP)
 TEST_TARGETS += unit unit-asan unit-valgrind check-expectations examples
 include tests/robust/robust.mk
 TEST_TARGETS += fuzz-smoke
+
+# The traces on which a CPython version crashes: it still does, and the model
+# names the difference (tests/crash/check.sh; spec/differences.md).
+.PHONY: known-crashes
+known-crashes: $(CLI) $(SETUP_STAMP)
+	@bash tests/crash/check.sh $(abspath $(CLI)) $(abspath $(INTERPRETERS))
+TEST_TARGETS += known-crashes

@@ -15,6 +15,11 @@ stderr, exit status 2, nothing on stdout.  Standard library only.
 this process, and answers each as it completes (protocol in trace_batch.py:
 `%trace NAME` ... `%end` in, the events and `%done ok|error [frozen_base=N
 frozen_immortal=M]` out); the differential fuzzer (fuzz/fuzz.py) drives it.
+
+Traces of allocator operations (`malloc`, `free`, `realloc`, `pymalloc`)
+run in this interpreter's pymalloc through the C extension of
+pymalloc_probe/trace_probe.c, built on first use (pymalloc_probe/
+alloc_trace.py); in batch mode `%info` then says `pymalloc_probe=1|0`.
 """
 
 import json
@@ -26,6 +31,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from trace_parse import TraceError, parse  # noqa: E402
 import trace_exec  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "pymalloc_probe"))
+import alloc_trace  # noqa: E402
+
 USAGE = ("usage: driver.py [--json] [--frozen-base] TRACE...\n"
          "       driver.py --batch\n")
 
@@ -36,6 +45,7 @@ def main(argv):
     files = []
     if argv == ["--batch"]:
         import trace_batch
+        alloc_trace.install(trace_batch)
         trace_batch.serve(sys.stdin.buffer, sys.stdout.buffer)
         return 0
     for a in argv:
@@ -65,7 +75,17 @@ def main(argv):
         except OSError as e:
             sys.stderr.write("%s:0: error: cannot read: %s\n" % (f, e.strerror))
             return 2
-        info = {}
+        info = {"frozen_base": 0, "frozen_immortal": 0}
+        if alloc_trace.is_alloc_trace(data):
+            try:
+                lines = alloc_trace.run(f, data)
+            except TraceError as e:
+                sys.stderr.write("%s:%d: error: %s\n" % (f, e.line, e.message))
+                return 2
+            if len(files) > 1:
+                out.append('{"file":%s}' % json.dumps(f) if json_mode else "== %s" % f)
+            out.extend(alloc_trace.to_json(ev) if json_mode else ev for ev in lines)
+            continue
         try:
             events = trace_exec.run(parse(f, data), info)
         except TraceError as e:

@@ -195,15 +195,15 @@ static int ck_read_line(ck_reader *r, const char *s, size_t n, bool observable_o
     if (nt < 2)
         return ck_bad(r, "no event after `%.*s`", (int)t[0].n, t[0].p);
     int k;
-    for (k = 0; k <= PM_EV_FREE; k++) {
+    for (k = 0; k <= PM_EV_ALLOC_ERROR; k++) {
         const char *name = pm_event_name((pm_event_kind)k);
         if (strlen(name) == t[1].n && !memcmp(name, t[1].p, t[1].n))
             break;
     }
-    if (k > PM_EV_FREE)
+    if (k > PM_EV_ALLOC_ERROR)
         return ck_bad(r, "unknown event `%.*s`", ck_cut(t[1].p, t[1].n, 40), t[1].p);
     int nargs = nt - 2, want = -1;
-    bool objs = false, named = false;
+    bool objs = false, named = false, words = false;
     switch ((pm_event_kind)k) {
     case PM_EV_DEL: case PM_EV_TP_DEL: case PM_EV_CALLBACK: case PM_EV_FREE:
         want = 1; objs = true; break;
@@ -214,7 +214,12 @@ static int ck_read_line(ck_reader *r, const char *s, size_t n, bool observable_o
     case PM_EV_GARBAGE: objs = true; break;
     case PM_EV_TRACKED: case PM_EV_FINALIZED: case PM_EV_REFCOUNT:
         want = 2; named = true; break;
+    case PM_EV_MALLOC: case PM_EV_REALLOC: case PM_EV_FREED: case PM_EV_ALLOC_ERROR:
+        words = true; break;    /* allocator events: words compared as they are */
     }
+    if (words && nargs < 2)
+        return ck_bad(r, "`%s` takes a pointer name and a description",
+                      pm_event_name((pm_event_kind)k));
     if (want >= 0 && nargs != want)
         return ck_bad(r, "`%s` takes %d argument%s, got %d", pm_event_name((pm_event_kind)k),
                       want, want == 1 ? "" : "s", nargs);
@@ -224,7 +229,16 @@ static int ck_read_line(ck_reader *r, const char *s, size_t n, bool observable_o
     pm_buf_printf(&l->text, "%lld: %s", line, pm_event_name((pm_event_kind)k));
     for (int i = 2; i < nt; i++) {
         long long v;
-        if (objs) {
+        if (words) {
+            for (size_t j = 0; j < t[i].n; j++)
+                if (!((t[i].p[j] >= 'A' && t[i].p[j] <= 'Z') ||
+                      (t[i].p[j] >= 'a' && t[i].p[j] <= 'z') ||
+                      (t[i].p[j] >= '0' && t[i].p[j] <= '9') || t[i].p[j] == '_' ||
+                      t[i].p[j] == '+'))
+                    return ck_bad(r, "unexpected `%.*s` in an allocator event",
+                                  ck_cut(t[i].p, t[i].n, 40), t[i].p);
+            pm_buf_printf(&l->text, " %.*s", (int)t[i].n, t[i].p);
+        } else if (objs) {
             if (t[i].n < 2 || t[i].p[0] != 'o' || t[i].p[1] == '-' ||
                 !ck_number(t[i].p + 1, t[i].n - 1, &v) || v > INT32_MAX)
                 return ck_bad(r, "expected an object `oN`, got `%.*s`",

@@ -59,6 +59,9 @@ void cli_describe_object(pm_buf *b, const pm_model *m, const pm_trace *t, int32_
 /* The object index that events print as o<UID>, or -1. */
 int32_t cli_object_by_uid(const pm_model *m, int32_t uid);
 
+/* ---------------------------------------- malloc-stats (malloc_stats.c) */
+int cli_malloc_stats_main(int argc, char **argv);
+
 /* ---------------------------------------------- check (check.c) */
 /* Compare EVENTS (the text of an event log read from EVENTS_PATH) with the
  * model's events for IN's trace.  Returns 0 when they agree, 1 at the first

@@ -221,6 +221,15 @@ static void ex_ident(pm_buf *b, const char *path)
 
 int cli_export_python(const cli_input *in, const cli_driver *drv, pm_buf *out, pm_buf *err)
 {
+    /* The allocator operations run in CPython through a C extension
+     * (fuzz/cpython/pymalloc_probe/), which a standalone test cannot build. */
+    for (int32_t i = 0; i < in->trace.nops; i++)
+        if (in->trace.ops[i].kind >= PM_OP_PYMALLOC) {
+            pm_buf_printf(err, "%s:%d: error: allocator operations need the pymalloc probe "
+                          "(a C extension): no standalone Python test\n", in->path,
+                          in->trace.ops[i].line);
+            return -1;
+        }
     pm_model *m = pm_model_new(in->profile, &in->options);
     pm_diag d;
     if (!m) {

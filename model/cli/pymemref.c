@@ -13,13 +13,14 @@
 
 static const char usage_text[] =
     "usage: pymemref run [--profile V] [--observable] [--json] [--frozen-base N]\n"
-    "                    [--frozen-immortal M] TRACE\n"
+    "                    [--frozen-immortal M] [--max-objects N] TRACE\n"
     "       pymemref explain [--profile V] [--frozen-base N] TRACE\n"
     "       pymemref dot [--profile V] [--frozen-base N] --at N TRACE\n"
     "       pymemref check [--profile V] [--observable-only] [--frozen-base N] TRACE EVENTS\n"
     "       pymemref serve [--profile V] [--observable] [--frozen-base N]\n"
     "       pymemref export --python [--profile V] [--frozen-base N] [--driver DIR]\n"
     "                       (TRACE [-o FILE] | --dir DIR [--keep-going] TRACE...)\n"
+    "       pymemref malloc-stats [--profile V] TRACE\n"
     "       pymemref --help | --version\n";
 
 static const char help_text[] =
@@ -37,12 +38,16 @@ static const char help_text[] =
     "             line, or a reset), one JSON answer per line on stdout\n"
     "  export     a standalone Python unittest file that runs the trace and\n"
     "             compares its events with the model's (--dir: many, and run_all.py)\n"
+    "  malloc-stats  the model's pymalloc after the trace's allocator operations,\n"
+    "             as sys._debugmallocstats() prints it\n"
     "\n"
     "  --profile V       CPython version to model (default: %s; known:%s)\n"
     "  --observable      only the events a Python program can see\n"
     "  --json            JSON Lines instead of text\n"
     "  --frozen-base N   objects the driver froze before the trace\n"
     "  --frozen-immortal M  how many of them are immortal (3.12)\n"
+    "  --max-objects N   (run) fail once the trace has created N objects\n"
+    "                    (default and most: %d)\n"
     "  --observable-only (check) compare only the events a Python program can see;\n"
     "                    otherwise EVENTS must hold the model-only events too\n"    "  --driver DIR      (export) the driver's modules (default: beside the\n"
     "                    command, fuzz/cpython or share/pymemref/cpython)\n"
@@ -57,6 +62,7 @@ typedef struct args {
     bool observable, json, have_at;
     int64_t frozen_base;
     int64_t frozen_immortal;
+    int32_t max_objects;
     int32_t at;
     const char *path;
 } args;
@@ -98,7 +104,7 @@ void cli_print_help(void)
         snprintf(known + n, sizeof known - n, " %s", (*p)->name);
     }
     printf("%s", usage_text);
-    printf(help_text, pm_profile_default_name(), known);
+    printf(help_text, pm_profile_default_name(), known, PM_MAX_OBJECTS);
 }
 
 /* Returns -1 to go on, or the exit status. */
@@ -142,10 +148,11 @@ static int parse_args(int argc, char **argv, args *a)
             return 0;
         }
         /* Options with a value: "--opt V" or "--opt=V". */
-        const char *names[] = { "--profile", "--frozen-base", "--at", "--frozen-immortal" };
+        const char *names[] = { "--profile", "--frozen-base", "--at", "--frozen-immortal",
+                                "--max-objects" };
         const char *val = NULL;
         int k;
-        for (k = 0; k < 4; k++) {
+        for (k = 0; k < 5; k++) {
             size_t n = strlen(names[k]);
             if (!strncmp(s, names[k], n) && (s[n] == '\0' || s[n] == '=')) {
                 if (s[n] == '=')
@@ -168,6 +175,11 @@ static int parse_args(int argc, char **argv, args *a)
             if (!cli_parse_count(val, INT64_MAX, &v))
                 return cli_usage_error("`--frozen-immortal` needs a number, got `%s`", val);
             a->frozen_immortal = v;
+        } else if (k == 4 && a->cmd == CMD_RUN) {
+            if (!cli_parse_count(val, PM_MAX_OBJECTS, &v) || v == 0)
+                return cli_usage_error("`--max-objects` needs a number from 1 to %d, got `%s`",
+                                       PM_MAX_OBJECTS, val);
+            a->max_objects = (int32_t)v;
         } else if (k == 2 && a->cmd == CMD_DOT) {
             if (!cli_parse_count(val, INT32_MAX, &v))
                 return cli_usage_error("`--at` needs an operation number, got `%s`", val);
@@ -287,6 +299,7 @@ static int dispatch(const args *a, cli_input *in, pm_buf *out)
     in->path = a->path;
     in->options.frozen_base = a->frozen_base;
     in->options.frozen_immortal = a->frozen_immortal;
+    in->options.max_objects = a->max_objects;
     if (cli_read_file(a->path, &in->text, &in->len))
         return -1;
     pm_diag d;
@@ -310,6 +323,8 @@ int main(int argc, char **argv)
         return cli_serve_main(argc, argv);
     if (argc >= 2 && !strcmp(argv[1], "export"))
         return cli_export_main(argc, argv);
+    if (argc >= 2 && !strcmp(argv[1], "malloc-stats"))
+        return cli_malloc_stats_main(argc, argv);
     args a = { 0 };
     int status = parse_args(argc, argv, &a);
     if (status >= 0)

@@ -21,25 +21,8 @@
 
 static void sv_put(pm_buf *b, const char *s, size_t n)
 {
-    if (b->oom)
+    if (!pm_buf_reserve(b, n))
         return;
-    if (b->cap - b->len <= n) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap - b->len <= n) {
-            if (cap > SIZE_MAX / 2) {
-                b->oom = true;
-                return;
-            }
-            cap *= 2;
-        }
-        char *d = realloc(b->data, cap);
-        if (!d) {
-            b->oom = true;
-            return;
-        }
-        b->data = d;
-        b->cap = cap;
-    }
     memcpy(b->data + b->len, s, n);
     b->len += n;
     b->data[b->len] = '\0';

@@ -1,18 +1,28 @@
 # wp.mk: the Frama-C/WP part of `make proofs` (included by proofs/proofs.mk).
-#   proofs-wp        every WP proof of the project: the collector model
+#   proofs           every proof of the project (proofs/proofs.mk)
+#   proofs-wp        every WP proof: the collector model
 #                    (proofs/wp/core/run.sh) and, when its runner is there,
 #                    the pymalloc model (proofs/wp/run-wp.sh, 64- and
 #                    32-bit configurations); a table per file and function
-#                    and a total.  Fails on any unproven goal and on any
-#                    WP warning about the memory model.
+#                    (goals, proven, provers, seconds) and a total.  Fails
+#                    on any unproven goal and on any WP warning about the
+#                    memory model.
 #   proofs-wp-core   the collector model only
-# WP_CACHE=replay checks against the committed caches without updating them.
+#
+# WP_CACHE: update (default: prove what the committed caches lack and add
+# it), replay (use the caches, prove what they lack, write nothing: what
+# `make test` does, so a clean clone needs no write access and a cache miss
+# is proved, not failed).  WP_CACHE_DIR=EMPTY_DIR measures a cold run of
+# the collector proofs.
+
+WP_CACHE ?= update
+test: WP_CACHE = replay
 
 .PHONY: proofs proofs-wp proofs-wp-core
 proofs: proofs-wp
 
 proofs-wp: $(SETUP_STAMP)
-	bash proofs/wp/core/all.sh
+	WP_CACHE=$(WP_CACHE) bash proofs/wp/core/all.sh
 
 proofs-wp-core: $(SETUP_STAMP)
-	bash proofs/wp/core/run.sh
+	WP_CACHE=$(WP_CACHE) bash proofs/wp/core/run.sh

@@ -140,13 +140,20 @@ START_TEST(cpython_logs)
     pm_buf_free(&full);
     pm_model_free(m);
 
-    /* Spoiled logs: each event dropped, the last one changed, one added. */
+    /* Spoiled logs: each event dropped (about 200 of them, evenly spread,
+     * in a long log: each check runs the whole trace), the last one
+     * changed, one added. */
     int n = 0;
     for (const char *p = events; *p; p++)
         n += *p == '\n';
+    int stride = n > 200 ? n / 200 : 1;
     const char *line = events;
     for (int k = 0; k < n; k++) {
         const char *nl = strchr(line, '\n');
+        if (k % stride != 0 && k != n - 1) {
+            line = nl + 1;
+            continue;
+        }
         char *spoiled = malloc(elen + 1);
         size_t a = (size_t)(line - events);
         memcpy(spoiled, events, a);

@@ -36,7 +36,7 @@ static int ncases;
 static known_list known;
 static char known_error[512];
 
-static const char *const profiles[] = { "3.11", "3.12", "3.13" };
+static const char *const profiles[] = { "3.11", "3.12", "3.13", "3.14" };
 
 static char *slurp(const char *path, size_t *len)
 {
@@ -240,6 +240,39 @@ static void collect(const char *dir)
         known_read(kpath, &known, known_error, sizeof known_error);
 }
 
+/* pm_options.max_objects: the operation that would create one object too
+ * many fails with its line and the limit; a cap that suffices changes
+ * nothing. */
+START_TEST(test_object_limit)
+{
+    static const char text[] = "class A instance slots=1\n"
+                               "new a A\n"
+                               "new b A\n"
+                               "set a.0 b\n"
+                               "new c A\n";
+    pm_trace t;
+    pm_diag d;
+    ck_assert(pm_trace_parse("limit.trace", text, sizeof text - 1, &t, &d) == 0);
+    for (int32_t cap = 2; cap <= 3; cap++) {
+        pm_options o = { .max_objects = cap };
+        pm_model *m = pm_model_new(pm_profile_find("3.11"), &o);
+        ck_assert(m != NULL);
+        int32_t i, rc = 0;
+        for (i = 0; i < t.nops && rc == 0; i++)
+            rc = pm_model_step(m, &t, &t.ops[i], &d);
+        if (cap == 2) {
+            ck_assert_int_eq(rc, -1);
+            ck_assert_int_eq(d.line, 5);
+            ck_assert_str_eq(d.message, "too many objects (limit 2)");
+        } else {
+            ck_assert_msg(rc == 0, "limit.trace:%d: error: %s", d.line, d.message);
+        }
+        pm_model_free(m);
+    }
+    pm_trace_free(&t);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++)
@@ -254,6 +287,7 @@ int main(int argc, char **argv)
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, test_trace, 0, ncases);
     tcase_add_test(tc, test_known_entries);
+    tcase_add_test(tc, test_object_limit);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

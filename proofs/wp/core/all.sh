@@ -1,6 +1,8 @@
 #!/bin/bash
 # proofs/wp/core/all.sh: every Frama-C/WP proof of the project, one table
-# each, then the total (make proofs-wp).  Exit status 1 if any runner
+# each (file, function, goals, proven, provers, seconds), then the total
+# (make proofs).  WP_CACHE (update by default, replay in `make test`) is
+# passed on to each runner.  Exit status 1 if any runner
 # reports an unproven goal or a memory-model warning, 2 on a tool error.
 set -u -o pipefail
 ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -21,11 +23,13 @@ run() {   # run TITLE CMD...: print the table, add its TOTAL line
     proven=$((proven + $(echo "$total" | awk '{ n = 0; for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) { n++; if (n == 2) { print $i; exit } } }')))
     echo
 }
-run "model/heap.c, model/gc.c (collector; proofs/wp/core/run.sh)" bash proofs/wp/core/run.sh
+run "collector model: model/heap.h, heap.c, gc.c, refcount.c (proofs/wp/core/run.sh)" \
+    bash proofs/wp/core/run.sh
 if [ -x proofs/wp/run-wp.sh ] || [ -f proofs/wp/run-wp.sh ]; then
+    OBM_FILES="model/obmalloc_lemma.c model/obmalloc_pool.c model/obmalloc_arena.c model/obmalloc_usable.c model/obmalloc_entry.c"
     for bits in 64 32; do
-        run "model/obmalloc_core.c, $bits-bit (allocator; proofs/wp/run-wp.sh)" \
-            env PM_PROOF_BITS=$bits bash proofs/wp/run-wp.sh model/obmalloc_core.c
+        run "model/obmalloc_{lemma,pool,arena,usable,entry}.c, $bits-bit (allocator; proofs/wp/run-wp.sh)" \
+            env PM_PROOF_BITS=$bits bash proofs/wp/run-wp.sh $OBM_FILES
     done
 fi
 t1=$(date +%s)

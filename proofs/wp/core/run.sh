@@ -13,16 +13,24 @@
 # Frama-C fails.
 #
 # Environment: WP_TIMEOUT (seconds per goal and prover, default 30),
-# WP_PAR (default 2), WP_CACHE (update, default, or replay),
-# WP_FUNCTIONS (a comma-separated subset of the functions below).
+# WP_PAR (default 2), WP_CACHE (update, default; replay: use the cache and
+# prove what it lacks without writing it, as `make test` does on a clean
+# clone), WP_CACHE_DIR (default proofs/wp/core/cache; an empty directory
+# measures a cold run), WP_FUNCTIONS (a comma-separated subset of the
+# functions below).  Each run works in its own build/wp-core/run-PID
+# directory (two runs at once do not mix their logs); the last log is
+# copied to build/wp-core/wp.log.
 set -u -o pipefail
 ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
 cd "$ROOT" || exit 2
 command -v frama-c >/dev/null || { echo "run.sh: error: frama-c not installed (make setup)" >&2; exit 2; }
 [ -s build/why3.conf ] || { echo "run.sh: error: build/why3.conf missing (make setup)" >&2; exit 2; }
 
-OUT=build/wp-core
-mkdir -p "$OUT" proofs/wp/core/cache
+CACHE=${WP_CACHE_DIR:-$ROOT/proofs/wp/core/cache}
+OUT=build/wp-core/run-$$
+rm -rf "$OUT"
+mkdir -p "$OUT" "$CACHE"
+trap 'cp -f "$ROOT/$OUT"/*.log "$ROOT/build/wp-core/" 2>/dev/null; rm -rf "$ROOT/$OUT"' EXIT
 cat build/why3.conf proofs/wp/core/why3-extra.conf >"$OUT/why3.conf"
 export WHY3CONFIG="$ROOT/$OUT/why3.conf"
 
@@ -46,15 +54,22 @@ FRAMA=(frama-c -pp-annot -cpp-extra-args="-DPM_PROOF -I$ROOT/model"
 
 # Every definition of those names, copies of static inline functions too.
 "${FRAMA[@]}" "${FILES[@]}" -print -ocode "$OUT/all.c" >"$OUT/parse.log" 2>&1 ||
-    { echo "run.sh: error: frama-c cannot parse the model (see $OUT/parse.log)" >&2;
+    { echo "run.sh: error: frama-c cannot parse the model (see build/wp-core/parse.log)" >&2;
       sed -n '1,20p' "$OUT/parse.log" >&2; exit 2; }
 re=$(IFS='|'; echo "${BASE[*]}")
-FUNCS=$(grep -oE "^[a-z_ 0-9]*[ *](${re})(_[0-9]+)?\(" "$OUT/all.c" |
+FUNCS=$(grep -oE "^[A-Za-z_ 0-9]*[ *](${re})(_[0-9]+)?\(" "$OUT/all.c" |
         sed -E 's/.*[ *]([a-z_0-9]+)\($/\1/' | sort -u)
 for b in "${BASE[@]}"; do
     echo "$FUNCS" | grep -qxE "${b}(_[0-9]+)?" ||
         { echo "run.sh: error: no function $b in ${FILES[*]}" >&2; exit 2; }
 done
+
+# The file that defines each function (heap.h for the static inline
+# helpers, whose copies are numbered _0, _1, ...).
+for b in "${BASE[@]}"; do
+    f=$(grep -lE "^ *(static )?(inline )?[a-z_0-9 ]*[ *]$b\([^;]*$" model/heap.h "${FILES[@]}" | head -1)
+    echo "$b ${f:-?}"
+done >"$OUT/files.txt"
 
 LOG="$OUT/wp.log"
 t0=$(date +%s)
@@ -62,21 +77,24 @@ t0=$(date +%s)
     -wp -wp-rte -wp-model Typed+ref -wp-check-memory-model \
     -wp-prover z3,cvc4,cvc4-fsq -wp-split \
     -wp-par "${WP_PAR:-2}" -wp-timeout "${WP_TIMEOUT:-30}" \
-    -wp-cache "${WP_CACHE:-update}" -wp-cache-dir "$ROOT/proofs/wp/core/cache" \
+    -wp-cache "${WP_CACHE:-update}" -wp-cache-dir "$CACHE" \
     -wp-fct "$(echo $FUNCS | tr ' ' ',')" >"$LOG" 2>&1
 rc=$?
 t1=$(date +%s)
 if [ $rc -ne 0 ] || ! grep -q '^\[wp\] Proved goals:' "$LOG"; then
-    echo "run.sh: error: frama-c failed (see $LOG)" >&2
+    echo "run.sh: error: frama-c failed (see build/wp-core/wp.log)" >&2
     grep -v '^\[wp\] \[' "$LOG" | sed -n '1,30p' >&2
     exit 2
 fi
 
 # One line per goal: "[wp] [PROVER] Goal typed_ref_FN_PROP : Valid (...)",
 # or "[wp] [Failed] Goal ..." followed by the provers' verdicts.
-python3 - "$LOG" $FUNCS <<'EOF'
+python3 - "$LOG" "$OUT/files.txt" $FUNCS <<'EOF'
 import re, sys
-log, funcs = sys.argv[1], sys.argv[2:]
+log, ftab, funcs = sys.argv[1], sys.argv[2], sys.argv[3:]
+fileof = dict(l.split() for l in open(ftab) if len(l.split()) == 2)
+def where(f):
+    return fileof.get(re.sub(r'_[0-9]+$', '', f), fileof.get(f, '?'))
 funcs.sort(key=len, reverse=True)
 rows = {f: [0, 0, 0.0, set()] for f in funcs}
 bad = 0
@@ -99,17 +117,17 @@ for line in open(log):
         r[1] += 1
         r[3].add(prover.split()[0] + (' fsq' if 'fsq' in prover else ''))
     r[2] += secs(rest)
-names = sorted(rows, key=lambda f: (f.rstrip('0123456789_') if re.search(r'_[0-9]+$', f) else f, f))
-print('%-34s %6s %7s  %-22s %8s' % ('function', 'goals', 'proven', 'provers', 'seconds'))
+names = sorted(rows, key=lambda f: (where(f), f))
+print('%-17s %-34s %6s %7s  %-22s %8s' % ('file', 'function', 'goals', 'proven', 'provers', 'seconds'))
 tg = tp = 0; tt = 0.0
 for f in names:
     g, p, t, pv = rows[f]
     tg += g; tp += p; tt += t
-    print('%-34s %6d %7d  %-22s %8.1f%s' % (f, g, p, ','.join(sorted(pv)), t,
+    print('%-17s %-34s %6d %7d  %-22s %8.1f%s' % (where(f), f, g, p, ','.join(sorted(pv)), t,
                                           '' if g == p else '   <- UNPROVEN'))
     if g != p or g == 0:
         bad = 1
-print('%-34s %6d %7d  %-22s %8.1f' % ('TOTAL (model/heap.c, model/gc.c)', tg, tp, '', tt))
+print('%-52s %6d %7d  %-22s %8.1f' % ('TOTAL (collector model)', tg, tp, '', tt))
 sys.exit(bad)
 EOF
 bad=$?

@@ -1,0 +1,174 @@
+/* obmalloc_lemma.c: lemma functions (ghost code only) for the proofs of
+ * the pymalloc model: each restores a part of the invariant
+ * (spec/acsl/obmalloc.acsl) after an operation that changed one pool,
+ * so that the callers' goals stay small.  Each takes the state before (X),
+ * the pool P that changed and its new value V; the state after has the
+ * pool table {X.pools \with [P] = V}, which is how WP writes the caller's
+ * state after the change.  Each contract is proved once by Frama-C/WP
+ * (proofs/wp/run-wp.sh); the solvers prove the implication alone but do
+ * not find it inside a larger goal.  The
+ * executable build compiles nothing from this file. */
+#include "obmalloc_core.h"
+
+/* The pool in hand, P, is well formed again and in use (so not cached):
+ * every arena is well formed. */
+/*@ ghost
+  /@ requires 0 <= x.maxarenas <= CAP;
+     requires 0 <= p < CAP * NPOOLS;
+     requires arenas_ok_but(x.arenas, x.pools, x.pool_next, x.maxarenas, p);
+     requires \forall integer a, i; 0 <= a < x.maxarenas
+                && x.arenas[a].address != 0
+                && 0 <= i < x.arenas[a].nfpcached ==>
+                x.arenas[a].fpstack[i] != p;
+     requires pool_ok(v) && v.count > 0;
+     assigns \nothing;
+     ensures arenas_ok(x.arenas, {x.pools \with [p] = v}, x.pool_next,
+                       x.maxarenas);
+  @/
+  void lemma_arenas_restore(pm_obm x, pm_obm_pool v, int p)
+  {
+    /@ loop invariant 0 <= a <= x.maxarenas;
+       loop invariant \forall integer j; 0 <= j < a
+         && x.arenas[j].address != 0 ==>
+         arena_ok(x.arenas[j], {x.pools \with [p] = v}, x.pool_next, j);
+       loop assigns a;
+       loop variant x.maxarenas - a; @/
+    for (int a = 0; a < x.maxarenas; a++) {
+      if (x.arenas[a].address != 0) {
+        /@ assert fp: arena_fp(x.arenas[a], {x.pools \with [p] = v},
+                               x.pool_next, a); @/
+        /@ assert but_a: arena_pools_but(x.arenas[a], x.pools, a, p); @/
+        /@ loop invariant 0 <= k <= x.arenas[a].ncarved;
+           loop invariant \forall integer j; 0 <= j < k ==>
+             pool_ok({x.pools \with [p] = v}[a * NPOOLS + j])
+             && ({x.pools \with [p] = v}[a * NPOOLS + j].count == 0 ==>
+                 0 <= x.pools[a * NPOOLS + j].fpos < x.arenas[a].nfpcached
+                 && x.arenas[a].fpstack[x.pools[a * NPOOLS + j].fpos]
+                    == a * NPOOLS + j);
+           loop assigns k;
+           loop variant x.arenas[a].ncarved - k; @/
+        for (int k = 0; k < x.arenas[a].ncarved; k++) {
+          if (a * PM_OBM_MAX_POOLS + k == p) {
+            /@ assert here: {x.pools \with [p] = v}[a * NPOOLS + k] == v; @/
+            /@ assert here_ok: pool_ok(v) && v.count != 0; @/
+          } else {
+            /@ assert other: {x.pools \with [p] = v}[a * NPOOLS + k]
+                             == x.pools[a * NPOOLS + k]; @/
+            /@ assert other_ok: pool_ok(x.pools[a * NPOOLS + k])
+                 && (x.pools[a * NPOOLS + k].count == 0 ==>
+                     0 <= x.pools[a * NPOOLS + k].fpos
+                        < x.arenas[a].nfpcached
+                     && x.arenas[a].fpstack[x.pools[a * NPOOLS + k].fpos]
+                        == a * NPOOLS + k); @/
+          }
+        }
+        /@ assert pools: arena_pools(x.arenas[a], {x.pools \with [p] = v},
+                                     a); @/
+      }
+    }
+  }
+*/
+
+/* Pool P, not on a used list, changed: the used lists are still well
+ * formed and nothing links to P. */
+/*@ ghost
+  /@ requires 0 <= x.maxarenas <= CAP;
+     requires 0 <= p < CAP * NPOOLS;
+     requires !listed(x.arenas, x.pools, x.maxarenas, p);
+     requires used_heads(x.arenas, x.pools, x.maxarenas, -1, x.pool_next,
+                         x.pool_prev, x.used_next, x.used_prev);
+     requires used_links(x.arenas, x.pools, x.maxarenas, -1, -1, x.pool_next,
+                         x.pool_prev, x.used_next, x.used_prev);
+     assigns \nothing;
+     ensures heads: used_heads(x.arenas, {x.pools \with [p] = v},
+                               x.maxarenas, -1, x.pool_next, x.pool_prev,
+                               x.used_next, x.used_prev);
+     ensures links: used_links(x.arenas, {x.pools \with [p] = v},
+                               x.maxarenas, -1, p, x.pool_next, x.pool_prev,
+                               x.used_next, x.used_prev);
+     ensures unref: unref(x.arenas, {x.pools \with [p] = v}, x.maxarenas,
+                          x.pool_next, x.pool_prev, x.used_next, x.used_prev,
+                          p);
+  @/
+  void lemma_used_fresh(pm_obm x, pm_obm_pool v, int p)
+  {
+    /@ assert heads_not_p: \forall integer c; 0 <= c < MAXCLS ==>
+         x.used_next[c] != p && x.used_prev[c] != p; @/
+    /@ assert links_not_p: \forall integer q;
+         listed(x.arenas, x.pools, x.maxarenas, q) ==>
+         x.pool_next[q] != p && x.pool_prev[q] != p; @/
+    /@ assert same_listed: \forall integer q; q != p ==>
+         (listed(x.arenas, {x.pools \with [p] = v}, x.maxarenas, q)
+          <==> listed(x.arenas, x.pools, x.maxarenas, q)); @/
+  }
+*/
+
+/* Pool H, on its used list, changed and kept its class: the used lists
+ * are well formed with H in hand, and with no pool in hand if H is still
+ * partly used. */
+/*@ ghost
+  /@ requires 0 <= x.maxarenas <= CAP;
+     requires 0 <= h < CAP * NPOOLS;
+     requires v.szidx == x.pools[h].szidx;
+     requires listed(x.arenas, x.pools, x.maxarenas, h);
+     requires used_heads(x.arenas, x.pools, x.maxarenas, -1, x.pool_next,
+                         x.pool_prev, x.used_next, x.used_prev);
+     requires used_links(x.arenas, x.pools, x.maxarenas, -1, -1, x.pool_next,
+                         x.pool_prev, x.used_next, x.used_prev);
+     assigns \nothing;
+     ensures held_heads: used_heads(x.arenas, {x.pools \with [h] = v},
+                                    x.maxarenas, h, x.pool_next, x.pool_prev,
+                                    x.used_next, x.used_prev);
+     ensures held_links: used_links(x.arenas, {x.pools \with [h] = v},
+                                    x.maxarenas, h, -1, x.pool_next,
+                                    x.pool_prev, x.used_next, x.used_prev);
+     ensures kept_heads: v.count > 0 && v.freeblock != -1 ==>
+       used_heads(x.arenas, {x.pools \with [h] = v}, x.maxarenas, -1,
+                  x.pool_next, x.pool_prev, x.used_next, x.used_prev);
+     ensures kept_links: v.count > 0 && v.freeblock != -1 ==>
+       used_links(x.arenas, {x.pools \with [h] = v}, x.maxarenas, -1, -1,
+                  x.pool_next, x.pool_prev, x.used_next, x.used_prev);
+  @/
+  void lemma_used_keep(pm_obm x, pm_obm_pool v, int h)
+  {
+  }
+*/
+
+/* With no pool in hand, arenas_ok_but is arenas_ok weakened; with pool P
+ * in hand and P not cached, changing P keeps arenas_ok_but. */
+/*@ ghost
+  /@ requires 0 <= x.maxarenas <= CAP;
+     requires arenas_ok(x.arenas, x.pools, x.pool_next, x.maxarenas);
+     requires \forall integer a, i; 0 <= a < x.maxarenas
+                && x.arenas[a].address != 0
+                && 0 <= i < x.arenas[a].nfpcached ==>
+                x.arenas[a].fpstack[i] != p;
+     assigns \nothing;
+     ensures but: arenas_ok_but(x.arenas, x.pools, x.pool_next, x.maxarenas, p);
+     ensures changed: arenas_ok_but(x.arenas, {x.pools \with [p] = v},
+                                    x.pool_next, x.maxarenas, p);
+  @/
+  void lemma_arenas_hold(pm_obm x, pm_obm_pool v, int p)
+  {
+    /@ loop invariant 0 <= a <= x.maxarenas;
+       loop invariant \forall integer j; 0 <= j < a
+         && x.arenas[j].address != 0 ==>
+         arena_shape(x.arenas[j])
+         && arena_fp(x.arenas[j], x.pools, x.pool_next, j)
+         && arena_pools_but(x.arenas[j], x.pools, j, p)
+         && arena_fp(x.arenas[j], {x.pools \with [p] = v}, x.pool_next, j)
+         && arena_pools_but(x.arenas[j], {x.pools \with [p] = v}, j, p);
+       loop assigns a;
+       loop variant x.maxarenas - a; @/
+    for (int a = 0; a < x.maxarenas; a++) {
+      if (x.arenas[a].address != 0) {
+        /@ assert ok: arena_ok(x.arenas[a], x.pools, x.pool_next, a); @/
+        /@ assert but: arena_pools_but(x.arenas[a], x.pools, a, p); @/
+        /@ assert fp: arena_fp(x.arenas[a], {x.pools \with [p] = v},
+                               x.pool_next, a); @/
+        /@ assert pools: arena_pools_but(x.arenas[a],
+                                         {x.pools \with [p] = v}, a, p); @/
+      }
+    }
+  }
+*/

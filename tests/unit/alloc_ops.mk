@@ -1,0 +1,1 @@
+UNIT_TEST_SRCS += tests/unit/test_alloc_ops.c
