@@ -406,9 +406,13 @@ def info_line():
 
 class Server:
     """The protocol above over text: feed() takes any piece of the input
-    and returns the answers that became complete."""
+    and returns the answers that became complete; with EMIT, each trace's
+    answer goes to EMIT(text) as soon as it is complete instead (so that
+    when the interpreter crashes, every answer before the trace that
+    crashed it has been written)."""
 
-    def __init__(self):
+    def __init__(self, emit=None):
+        self.emit = emit
         self.batch = None
         self.single = False
         self.buf = ""
@@ -436,7 +440,11 @@ class Server:
                     self.scan = max(pos, len(buf) - 5)
                     break
                 end, body = i + 6, buf[pos:i + 1]
-            out.append(self.answer(self.name, body))
+            if self.emit is not None:
+                self.emit("".join(out) + self.answer(self.name, body))
+                out = []
+            else:
+                out.append(self.answer(self.name, body))
             self.name = None
             pos = self.scan = end
         self.buf = buf[pos:]
@@ -497,7 +505,10 @@ def serve(inp, out):
     parser as they are (which reports them)."""
     import codecs
     import os
-    s = Server()
+    def emit(r):
+        out.write(r.encode("utf-8", "surrogateescape"))
+        out.flush()
+    s = Server(emit)
     dec = codecs.getincrementaldecoder("utf-8")("surrogateescape")
     fd = inp.fileno()
     try:
