@@ -74,11 +74,16 @@ class Job:
             return (self.py.receive(len(blocks)),
                     self.ref.receive(len(blocks)), extra)
         mans = self.ref.receive(len(blocks))
-        pans = self.py.receive_upto_crash(len(blocks))
-        while len(pans) < len(blocks):   # the interpreter crashed: go on
-            self.restart()                # with a new one
+        pans = []
+        while True:
+            got = self.py.receive_upto_crash(len(blocks) - len(pans))
+            pans += got
+            if not got or "crashed" not in got[-1].info:
+                break
+            self.restart()                # the interpreter crashed: a new
+            if len(pans) == len(blocks):  # one for the rest, and for what
+                break                     # comes next
             self.py.send(blocks[len(pans):])
-            pans += self.py.receive_upto_crash(len(blocks) - len(pans))
         again = [i for i, a in enumerate(pans) if "frozen_base" in a.info]
         if again:
             redo = self.ref.run([runner.block(names[i], texts[i],
