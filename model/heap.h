@@ -336,9 +336,8 @@ bool pm_model_declare(pm_model *m, const pm_class *c);
 void pm_fail(pm_model *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ---- refcount.c: references, deallocation, finalizers, weak references
- * These contracts are checked at run time by the E-ACSL build (make
- * eacsl, proofs/eacsl/); WP does not prove them yet (spec/refcount.md,
- * "Proof status"). */
+ * These contracts are neither proved by WP nor checked by the E-ACSL
+ * build yet (spec/refcount.md, "Proof status"). */
 
 /* Py_INCREF on a slot value: out-of-model values are not counted; a count
  * at INT32_MAX is a dynamic error, never an overflow. */

@@ -38,6 +38,7 @@ extern pm_obm pm_g;
 /*@ ghost void lemma_used_fresh(pm_obm x, pm_obm_pool v, int p); */
 /*@ ghost void lemma_used_keep(pm_obm x, pm_obm_pool v, int h); */
 /*@ ghost void lemma_arenas_hold(pm_obm x, pm_obm_pool v, int p); */
+/*@ ghost void lemma_div_exact(int x, int s); */
 
 /* obmalloc_pool.c: blocks of a pool, usedpools, block descriptions. */
 int32_t obm_block_take(pm_obm *st, int32_t p);

@@ -186,6 +186,8 @@ int pm_obm_lookup(const pm_obm *st, uint64_t addr, int32_t *a, int32_t *k,
             return 1;
         *k = (int32_t)kk;
         int32_t p = i * PM_OBM_MAX_POOLS + (int32_t)kk;
+        /*@ assert carved: arena_pools(pm_g.arenas[i], pm_g.pools, i); */
+        /*@ assert shape: pool_shape(pm_g.pools[p]); */
         int32_t off = (int32_t)(rel % (uint64_t)PMC_POOL(st));
         if (off < PMC_OVERHEAD(st))
             return 1;
@@ -193,6 +195,7 @@ int pm_obm_lookup(const pm_obm *st, uint64_t addr, int32_t *a, int32_t *k,
         if ((off - PMC_OVERHEAD(st)) % size != 0)
             return 1;
         int32_t bb = (off - PMC_OVERHEAD(st)) / size;
+        /*@ ghost lemma_div_exact(off - PMC_OVERHEAD(st), size); */
         if (bb < S.pools[p].ncarved)
             *b = bb;
         return 1;

@@ -42,24 +42,26 @@
            loop invariant \forall integer j; 0 <= j < k ==>
              pool_ok({x.pools \with [p] = v}[a * NPOOLS + j])
              && ({x.pools \with [p] = v}[a * NPOOLS + j].count == 0 ==>
-                 0 <= x.pools[a * NPOOLS + j].fpos < x.arenas[a].nfpcached
-                 && x.arenas[a].fpstack[x.pools[a * NPOOLS + j].fpos]
+                 0 <= {x.pools \with [p] = v}[a * NPOOLS + j].fpos
+                    < x.arenas[a].nfpcached
+                 && x.arenas[a].fpstack[{x.pools \with [p] = v}
+                                          [a * NPOOLS + j].fpos]
                     == a * NPOOLS + j);
            loop assigns k;
            loop variant x.arenas[a].ncarved - k; @/
         for (int k = 0; k < x.arenas[a].ncarved; k++) {
           if (a * PM_OBM_MAX_POOLS + k == p) {
-            /@ assert here: {x.pools \with [p] = v}[a * NPOOLS + k] == v; @/
-            /@ assert here_ok: pool_ok(v) && v.count != 0; @/
+            /@ assert here: pool_ok({x.pools \with [p] = v}[a * NPOOLS + k])
+                 && {x.pools \with [p] = v}[a * NPOOLS + k].count != 0; @/
           } else {
-            /@ assert other: {x.pools \with [p] = v}[a * NPOOLS + k]
-                             == x.pools[a * NPOOLS + k]; @/
             /@ assert other_ok: pool_ok(x.pools[a * NPOOLS + k])
                  && (x.pools[a * NPOOLS + k].count == 0 ==>
                      0 <= x.pools[a * NPOOLS + k].fpos
                         < x.arenas[a].nfpcached
                      && x.arenas[a].fpstack[x.pools[a * NPOOLS + k].fpos]
                         == a * NPOOLS + k); @/
+            /@ assert other: {x.pools \with [p] = v}[a * NPOOLS + k]
+                             == x.pools[a * NPOOLS + k]; @/
           }
         }
         /@ assert pools: arena_pools(x.arenas[a], {x.pools \with [p] = v},
@@ -75,6 +77,8 @@
   /@ requires 0 <= x.maxarenas <= CAP;
      requires 0 <= p < CAP * NPOOLS;
      requires !listed(x.arenas, x.pools, x.maxarenas, p);
+     requires \forall integer q; listed(x.arenas, x.pools, x.maxarenas, q)
+                ==> 0 <= x.pools[q].szidx;
      requires used_heads(x.arenas, x.pools, x.maxarenas, -1, x.pool_next,
                          x.pool_prev, x.used_next, x.used_prev);
      requires used_links(x.arenas, x.pools, x.maxarenas, -1, -1, x.pool_next,

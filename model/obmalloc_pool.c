@@ -207,6 +207,18 @@ void obm_used_unlink(pm_obm *st, int32_t p)
   }
 */
 
+/* Lemma function (ghost): an exact quotient gives back the dividend (a
+ * block's address from its offset, pm_obm_lookup). */
+/*@ ghost
+  /@ requires x >= 0 && s > 0 && x % s == 0;
+     assigns \nothing;
+     ensures (x / s) * s == x;
+  @/
+  void lemma_div_exact(int x, int s)
+  {
+  }
+*/
+
 /* Lemma function (ghost): the blocks of a class fit in a pool,
  * NUMBLOCKS(c) * size <= POOL_SIZE - POOL_OVERHEAD. */
 /*@ ghost

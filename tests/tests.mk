@@ -67,6 +67,12 @@ examples: $(CLI) $(SETUP_STAMP)
 	done
 
 TEST_TARGETS += unit unit-asan unit-valgrind check-expectations examples
+# Every WP proof, with the committed caches (WP_CACHE=replay: proofs/wp/wp.mk).
+TEST_TARGETS += proofs
+# The E-ACSL build: contracts checked at run time (proofs/eacsl/eacsl.mk).
+TEST_TARGETS += eacsl
+# The CBMC harnesses of proofs/bmc/ (proofs/bmc/bmc.mk; bounds in spec/bounds.md).
+TEST_TARGETS += bmc
 include tests/robust/robust.mk
 TEST_TARGETS += fuzz-smoke
 

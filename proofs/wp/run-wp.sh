@@ -67,7 +67,7 @@ for w in re.split(r'\n(?=\[)', text):
         continue
     if 'Memory model hypotheses' in w:
         hyps = re.findall(r'requires ([^;]*);', w)
-        sep = re.compile(r'\\separated\((&pm_g, *&?(out|a|k|b)(->\w+)?|(out|a|k|b), *&pm_g)\)$')
+        sep = re.compile(r'\\separated\((&pm_g, *(&?(out|a|k|b)(->\w+)?|\{[abk, ]+\})|(out|a|k|b), *&pm_g)\)$')
         if hyps and all(sep.match(h.strip()) for h in hyps):
             continue
     print('    ' + w.replace('\n', '\n    '))

@@ -47,6 +47,7 @@ typedef struct bmc {
  * false only when an allocation failed. */
 bool bmc_start(bmc *b);
 bool bmc_reserve(pm_model *m);
+void bmc_unreserve(pm_model *m);   /* before pm_model_free */
 void bmc_finish(bmc *b);
 
 /* Run one operation (its line is set here).  0, or -1 when the model

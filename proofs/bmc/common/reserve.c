@@ -31,48 +31,66 @@
 #ifndef BMC_CAP_EVENTS
 #define BMC_CAP_EVENTS 48
 #endif
+#ifndef BMC_CAP_CLASSES
+#define BMC_CAP_CLASSES 16
+#endif
+
+/* The reserved tables: typed static arrays, so that CBMC knows the type
+ * of every entry (an allocation made through realloc's stub is an array
+ * of bytes, and every access to it a byte extraction). */
+static pm_class bmc_classes[BMC_CAP_CLASSES];
+static pm_obj bmc_objs[BMC_CAP_OBJS];
+static pm_objx bmc_objx[BMC_CAP_OBJS];
+static int32_t bmc_slots[BMC_CAP_SLOTS];
+static pm_event bmc_ev[BMC_CAP_EVENTS];
+static int32_t bmc_evobjs[BMC_CAP_EVENTS];
 
 bool bmc_reserve(pm_model *m)
 {
     __CPROVER_assert(m->nobjs <= BMC_CAP_OBJS && m->nslotpool <= BMC_CAP_SLOTS &&
-                     m->nev <= BMC_CAP_EVENTS && m->nevobjs <= BMC_CAP_EVENTS,
+                     m->nev <= BMC_CAP_EVENTS && m->nevobjs <= BMC_CAP_EVENTS &&
+                     m->nclasses <= BMC_CAP_CLASSES,
                      "harness: reserved tables hold the new model");
-    pm_obj *objs = malloc(BMC_CAP_OBJS * sizeof *objs);
-    pm_objx *objx = malloc(BMC_CAP_OBJS * sizeof *objx);
-    int32_t *slots = malloc(BMC_CAP_SLOTS * sizeof *slots);
-    pm_event *ev = malloc(BMC_CAP_EVENTS * sizeof *ev);
-    int32_t *evobjs = malloc(BMC_CAP_EVENTS * sizeof *evobjs);
-    if (!objs || !objx || !slots || !ev || !evobjs) {
-        free(objs);
-        free(objx);
-        free(slots);
-        free(ev);
-        free(evobjs);
-        return false;
-    }
+    for (int32_t i = 0; i < m->nclasses; i++)
+        bmc_classes[i] = m->classes[i];
     for (int32_t i = 0; i < m->nobjs; i++) {
-        objs[i] = m->objs[i];
-        objx[i] = m->objx[i];
+        bmc_objs[i] = m->objs[i];
+        bmc_objx[i] = m->objx[i];
     }
     for (int64_t i = 0; i < m->nslotpool; i++)
-        slots[i] = m->slots[i];
+        bmc_slots[i] = m->slots[i];
     for (int32_t i = 0; i < m->nev; i++)
-        ev[i] = m->ev[i];
+        bmc_ev[i] = m->ev[i];
     for (int32_t i = 0; i < m->nevobjs; i++)
-        evobjs[i] = m->evobjs[i];
+        bmc_evobjs[i] = m->evobjs[i];
+    free(m->classes);
     free(m->objs);
     free(m->objx);
     free(m->slots);
     free(m->ev);
     free(m->evobjs);
-    m->objs = objs;
-    m->objx = objx;
+    m->classes = bmc_classes;
+    m->capclasses = BMC_CAP_CLASSES;
+    m->objs = bmc_objs;
+    m->objx = bmc_objx;
     m->capobjs = BMC_CAP_OBJS;
-    m->slots = slots;
+    m->slots = bmc_slots;
     m->capslotpool = BMC_CAP_SLOTS;
-    m->ev = ev;
+    m->ev = bmc_ev;
     m->capev = BMC_CAP_EVENTS;
-    m->evobjs = evobjs;
+    m->evobjs = bmc_evobjs;
     m->capevobjs = BMC_CAP_EVENTS;
     return true;
+}
+
+/* Give the tables back to the allocator's view before pm_model_free
+ * (which frees them): fresh allocations it may free. */
+void bmc_unreserve(pm_model *m)
+{
+    m->classes = malloc(sizeof *m->classes);
+    m->objs = malloc(sizeof *m->objs);
+    m->objx = malloc(sizeof *m->objx);
+    m->slots = malloc(sizeof *m->slots);
+    m->ev = malloc(sizeof *m->ev);
+    m->evobjs = malloc(sizeof *m->evobjs);
 }

@@ -12,7 +12,8 @@
 # checked at every call by -wp-check-memory-model); 1 otherwise; 2 when
 # Frama-C fails.
 #
-# Environment: WP_TIMEOUT (seconds per goal and prover, default 30),
+# Environment: WP_TIMEOUT (seconds per goal and prover, default 60: room
+# for a loaded 2-core machine; cached verdicts do not depend on it),
 # WP_PAR (default 2), WP_CACHE (update, default; replay: use the cache and
 # prove what it lacks without writing it, as `make test` does on a clean
 # clone), WP_CACHE_DIR (default proofs/wp/core/cache; an empty directory
@@ -76,7 +77,7 @@ t0=$(date +%s)
 "${FRAMA[@]}" "${FILES[@]}" \
     -wp -wp-rte -wp-model Typed+ref -wp-check-memory-model \
     -wp-prover z3,cvc4,cvc4-fsq -wp-split \
-    -wp-par "${WP_PAR:-2}" -wp-timeout "${WP_TIMEOUT:-30}" \
+    -wp-par "${WP_PAR:-2}" -wp-timeout "${WP_TIMEOUT:-60}" \
     -wp-cache "${WP_CACHE:-update}" -wp-cache-dir "$CACHE" \
     -wp-fct "$(echo $FUNCS | tr ' ' ',')" >"$LOG" 2>&1
 rc=$?
