@@ -104,11 +104,21 @@ def secs(text):
     for v, u in re.findall(r'\((?:Qed:)?([0-9.]+)(ms|s)\)', text):
         t = max(t, float(v) / (1000 if u == 'ms' else 1))
     return t
+summary = None
 for line in open(log):
+    s = re.match(r'\[wp\] Proved goals:\s*([0-9]+)\s*/\s*([0-9]+)', line)
+    if s:
+        summary = (int(s.group(1)), int(s.group(2)))
     m = re.match(r'\[wp\] \[([^\]]+)\] Goal typed_ref_(\S+) : (\S+)(.*)', line)
     if not m:
-        continue
-    prover, goal, status, rest = m.groups()
+        # a goal no prover proved: "[wp] [Failed] Goal NAME" (verdicts follow)
+        f = re.match(r'\[wp\] \[(?:Failed|Unknown|Timeout)\] Goal typed_ref_(\S+)\s*$', line)
+        if not f:
+            continue
+        m = (None, f.group(1), 'Failed', '')
+    else:
+        m = m.groups()
+    prover, goal, status, rest = m
     fn = next((f for f in funcs if goal.startswith(f + '_')), None)
     if fn is None:
         continue
@@ -129,6 +139,11 @@ for f in names:
     if g != p or g == 0:
         bad = 1
 print('%-52s %6d %7d  %-22s %8.1f' % ('TOTAL (collector model)', tg, tp, '', tt))
+# WP's own count must agree: every goal proved, none missed by the table.
+if summary is None or summary[0] != summary[1]:
+    print('run.sh: WP reports %s goals proved' % ('%d / %d' % summary if summary else 'no count of'),
+          file=sys.stderr)
+    bad = 1
 sys.exit(bad)
 EOF
 bad=$?
