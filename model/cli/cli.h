@@ -17,6 +17,9 @@ typedef struct cli_input {
 
 /* Print "PATH:LINE: error: MESSAGE" on stderr. */
 void cli_report(const cli_input *in, const pm_diag *d);
+/* A model of IN's profile and options that has run IN's trace, or NULL
+ * (the error reported on stderr). */
+pm_model *cli_run_model(const cli_input *in);
 
 /* The class name of object I: its trace class, or the built-in kind
  * ("list", "tuple", "dict", "int", "weakref"). */

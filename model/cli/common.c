@@ -11,6 +11,22 @@ void cli_report(const cli_input *in, const pm_diag *d)
     fprintf(stderr, "%s:%d: error: %s\n", in->path, d->line, d->message);
 }
 
+pm_model *cli_run_model(const cli_input *in)
+{
+    pm_model *m = pm_model_new(in->profile, &in->options);
+    if (!m) {
+        fprintf(stderr, "pymemref: out of memory\n");
+        return NULL;
+    }
+    pm_diag d;
+    if (pm_model_run(m, &in->trace, &d)) {
+        cli_report(in, &d);
+        pm_model_free(m);
+        return NULL;
+    }
+    return m;
+}
+
 static const char *kind_class_name(pm_kind k)
 {
     switch (k) {

@@ -12,18 +12,10 @@
 
 static int ms_run(const cli_input *in, pm_buf *out)
 {
-    pm_model *m = pm_model_new(in->profile, &in->options);
-    if (!m) {
-        fprintf(stderr, "pymemref: out of memory\n");
+    pm_model *m = cli_run_model(in);
+    if (!m)
         return -1;
-    }
-    pm_diag d;
-    int rc = pm_model_run(m, &in->trace, &d);
-    if (rc) {
-        cli_report(in, &d);
-        pm_model_free(m);
-        return -1;
-    }
+    int rc = 0;
     const struct pm_obm *st = pm_model_allocator(m, &in->trace);
     char *text = NULL;
     size_t len = 0;

@@ -270,25 +270,17 @@ bool cli_option(int argc, char **argv, int *i, const char *name, const char **va
 
 static int cmd_run(const cli_input *in, const args *a, pm_buf *out)
 {
-    pm_model *m = pm_model_new(in->profile, &in->options);
-    if (!m) {
-        fprintf(stderr, "pymemref: out of memory\n");
+    pm_model *m = cli_run_model(in);
+    if (!m)
         return -1;
-    }
-    pm_diag d;
-    int rc = pm_model_run(m, &in->trace, &d);
-    if (rc) {
-        cli_report(in, &d);
-    } else {
-        int32_t n = pm_model_event_count(m);
-        for (int32_t i = 0; i < n; i++) {
-            const pm_event *e = pm_model_event(m, i);
-            if (!a->observable || pm_event_observable(e->kind))
-                pm_format_event(out, m, &in->trace, e, a->json);
-        }
+    int32_t n = pm_model_event_count(m);
+    for (int32_t i = 0; i < n; i++) {
+        const pm_event *e = pm_model_event(m, i);
+        if (!a->observable || pm_event_observable(e->kind))
+            pm_format_event(out, m, &in->trace, e, a->json);
     }
     pm_model_free(m);
-    return rc;
+    return 0;
 }
 
 static int dispatch(const args *a, cli_input *in, pm_buf *out)
