@@ -37,13 +37,25 @@ fuzz-campaign: $(FUZZ_MODEL) $(SETUP_STAMP)
 	  --interpreters $(INTERPRETERS)
 
 # ---- pymalloc differential smoke (fuzz/cpython/pymalloc_diff.py; part of
-# `make test`): PYMALLOC_DIFF_SEEDS random batches against the native
-# python3's pymalloc (3.11), each checked call by call and snapshot by
-# snapshot.  Larger campaigns: pymalloc_diff.py --seeds N --first S.
+# `make test`): PYMALLOC_DIFF_SEEDS random batches against the pymalloc of
+# every native 3.11, 3.12 and 3.13 interpreter of $(INTERPRETERS), each
+# checked call by call and snapshot by snapshot.  Larger campaigns:
+# `make pymalloc-diff-campaign PYMALLOC_DIFF_SEEDS=100000` (2 jobs each).
 PYMALLOC_DIFF_SEEDS ?= 300
-.PHONY: pymalloc-diff-smoke
-pymalloc-diff-smoke: $(SETUP_STAMP)
-	$(PYTHON) fuzz/cpython/pymalloc_diff.py --seeds $(PYMALLOC_DIFF_SEEDS) \
-	  --first 1 --build $(BUILD)/pymalloc_probe
+PYMALLOC_DIFF_FIRST ?= 1
+PYMALLOC_DIFF_JOBS  ?= 1
+.PHONY: pymalloc-diff-smoke pymalloc-diff-campaign
+pymalloc-diff-smoke pymalloc-diff-campaign: $(SETUP_STAMP)
+	@set -e; n=0; \
+	while read -r ver py; do \
+	  case $$ver in 3.11.*|3.12.*|3.13.*) ;; *) continue ;; esac; \
+	  rc=0; $$py fuzz/cpython/pymalloc_diff.py --seeds $(PYMALLOC_DIFF_SEEDS) \
+	    --first $(PYMALLOC_DIFF_FIRST) --jobs $(PYMALLOC_DIFF_JOBS) \
+	    --build $(BUILD)/pymalloc_probe || rc=$$?; \
+	  case $$rc in 0) n=$$((n + 1)) ;; 3) echo "pymalloc-diff: $$ver skipped" ;; \
+	    *) exit $$rc ;; esac; \
+	done < $(INTERPRETERS); \
+	test $$n -gt 0 || { echo "pymalloc-diff: no native 3.11-3.13 interpreter could be probed" >&2; exit 1; }
+pymalloc-diff-campaign: PYMALLOC_DIFF_JOBS = 2
 TEST_TARGETS += pymalloc-diff-smoke
 # ---- end of the pymalloc block ----

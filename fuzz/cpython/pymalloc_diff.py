@@ -1,22 +1,30 @@
 #!/usr/bin/env python3
 """pymalloc_diff.py: differential check of the pymalloc model against the
-pymalloc of the running CPython (64-bit 3.11, with a symbol table).
+pymalloc of the running CPython (64-bit 3.11, 3.12 or 3.13).
 
-For each seed, a random batch of PyObject_Malloc / PyObject_Free /
-PyObject_Realloc calls is run by the probe (pymalloc_probe/probe.c) inside
-one C call, between a snapshot of pymalloc's tables before and after.  The
-model (pymalloc_probe/model_batch.c) starts from the snapshot before, runs
+Each seed names a random batch of PyObject_Malloc / PyObject_Free /
+PyObject_Realloc calls (pymalloc_probe/batch_gen.h, one generator in C for
+both sides).  The probe (pymalloc_probe/probe.c) runs the batch inside one C
+call, between a snapshot of pymalloc's tables before and after; then the
+model, linked into the same module, starts from the snapshot before, runs
 the same batch, and must print the same line for every call (small or
 large; arena index, pool number, offset in the pool and address of small
 blocks; arenas allocated) and the same snapshot after.  The addresses that
 mmap gave to new arenas are the one input the model takes from CPython.
 
-Usage: pymalloc_diff.py [--seeds N] [--first S] [--build DIR] [--keep DIR]
-Exit status: 0 all batches agree, 1 some disagree, 2 bad usage/set-up.
+On 3.11 the tables are static variables, found through the symbol table of
+the library holding PyObject_Malloc; on 3.12 and 3.13 they are fields of
+the interpreter state, found through the internal headers.
+
+Usage: pymalloc_diff.py [--seeds N] [--first S] [--jobs J] [--build DIR]
+                        [--keep DIR]
+A failing batch is written to --keep DIR as seedS.in (input of
+pymalloc_probe/model_batch) and seedS.cpython (CPython's text).
+Exit status: 0 all batches agree, 1 some disagree, 2 bad usage/set-up,
+3 a 3.11 whose library is stripped (its tables cannot be found).
 """
 import argparse
 import os
-import random
 import struct
 import subprocess
 import sys
@@ -50,7 +58,9 @@ def elf_symbols(path, wanted):
                 for i in range(shnum)]
     symtab = [s for s in sections if s[1] == 2]          # SHT_SYMTAB
     if not symtab:
-        die(f"{path}: no symbol table (stripped); use a python3 with symbols")
+        print(f"pymalloc_diff.py: {path}: no symbol table (stripped): "
+              "this 3.11 cannot be probed", file=sys.stderr)
+        sys.exit(3)
     sym = symtab[0]
     strtab = sections[sym[6]]
     strs = data[strtab[4]:strtab[4] + strtab[5]]
@@ -84,74 +94,29 @@ def build(build_dir):
                   if f.startswith("obmalloc") and f.endswith(".c"))
     cc = os.environ.get("CC", "cc")
     warn = ["-Wall", "-Wextra", "-Werror", "-O2", "-g"]
-    subprocess.run([cc, "-shared", "-fPIC", *warn, "-I" + inc,
-                    os.path.join(src, "probe.c"), "-o", probe], check=True)
-    subprocess.run([cc, "-std=c11", *warn, "-D_POSIX_C_SOURCE=200809L",
-                    "-I" + model, os.path.join(src, "model_batch.c"), *msrc,
-                    "-o", batch], check=True)
+    run = os.path.join(src, "model_run.c")
+    deps = [os.path.join(src, f) for f in os.listdir(src)
+            if f.endswith((".c", ".h"))] + msrc + [
+                os.path.join(model, f) for f in os.listdir(model)
+                if f.startswith("obmalloc") and f.endswith(".h")]
+    newest = max(os.path.getmtime(d) for d in deps)
+
+    def stale(out):
+        return not os.path.exists(out) or os.path.getmtime(out) < newest
+    # one build directory per interpreter version: the module is tied to it
+    if stale(probe):
+        tmp = probe + ".tmp%d" % os.getpid()
+        subprocess.run([cc, "-shared", "-fPIC", *warn, "-I" + inc,
+                        "-I" + model, os.path.join(src, "probe.c"), run,
+                        *msrc, "-o", tmp], check=True)
+        os.replace(tmp, probe)
+    if stale(batch):
+        tmp = batch + ".tmp%d" % os.getpid()
+        subprocess.run([cc, "-std=c11", *warn, "-D_POSIX_C_SOURCE=200809L",
+                        "-I" + model, os.path.join(src, "model_batch.c"), run,
+                        *msrc, "-o", tmp], check=True)
+        os.replace(tmp, batch)
     return batch
-
-
-SMALL_EDGES = [1, 15, 16, 17, 31, 32, 33, 48, 255, 256, 257, 496, 497, 511, 512]
-
-
-def rand_size(rng):
-    r = rng.random()
-    if r < 0.70:
-        return rng.randint(1, 512)
-    if r < 0.85:
-        return rng.choice(SMALL_EDGES)
-    if r < 0.88:
-        return 0
-    return rng.randint(513, 8192)
-
-
-def make_batch(seed):
-    """A random batch: a list of (kind, id, size)."""
-    rng = random.Random(seed)
-    shape = rng.random()
-    live, ops, next_id = [], [], 0
-    if shape < 0.12:
-        # fill: several MiB of small blocks (new arenas; with 40,000 or more
-        # blocks of 512 bytes the arena table grows), then free in a random
-        # order (pools emptied, arenas released but the last)
-        n = rng.choice([4000, 10000, 20000, 45000])
-        size = rng.choice([None, 512, 16, 256])
-        for i in range(n):
-            ops.append((ord("m"), i, size or rng.randint(1, 512)))
-        order = list(range(n))
-        rng.shuffle(order)
-        if rng.random() < 0.5:
-            order.sort(key=lambda x: (x % 7, x))   # a strided order
-        for x in order:
-            ops.append((ord("f"), x, 0))
-        return ops
-    if shape < 0.25:
-        nops = rng.randint(6000, 14000)
-    else:
-        nops = rng.randint(20, 2000)
-    p_alloc = rng.uniform(0.45, 0.8)
-    one_class = rng.random() < 0.2            # stress a single size class
-    cls_size = rng.randint(1, 512)
-    for i in range(nops):
-        if i == nops // 2:
-            p_alloc = rng.uniform(0.2, 0.5)    # a freeing phase
-        r = rng.random()
-        if not live or r < p_alloc:
-            size = cls_size if one_class and rng.random() < 0.8 else rand_size(rng)
-            ops.append((ord("m"), next_id, size))
-            live.append(next_id)
-            next_id += 1
-        elif r < p_alloc + (1 - p_alloc) * 0.8:
-            j = rng.randrange(len(live))
-            live[j], live[-1] = live[-1], live[j]
-            ops.append((ord("f"), live.pop(), 0))
-        else:
-            ops.append((ord("r"), rng.choice(live), rand_size(rng)))
-    rng.shuffle(live)
-    for x in live:
-        ops.append((ord("f"), x, 0))
-    return ops
 
 
 def model_input(before, lines, ops):
@@ -160,40 +125,8 @@ def model_input(before, lines, ops):
         if ln.startswith("newarena "):
             out.append(ln + "\n")
     for k, i, n in ops:
-        out.append(f"op {chr(k)} {i} {n}\n" if k != ord("f") else f"op f {i}\n")
+        out.append(f"op {k} {i} {n}\n" if k != "f" else f"op f {i}\n")
     return "".join(out)
-
-
-def class_counts(snapshot):
-    """{class: [pools in use, blocks in use]} from a snapshot."""
-    counts = {}
-    for ln in snapshot.splitlines():
-        w = ln.split()
-        if w and w[0] == "pool" and int(w[4]) > 0:
-            c = counts.setdefault(int(w[3]), [0, 0])
-            c[0] += 1
-            c[1] += int(w[4])
-    return counts
-
-
-def counters(snapshot):
-    for ln in snapshot.splitlines():
-        if ln.startswith("counters "):
-            return [int(x) for x in ln.split()[1:]]
-    return [0, 0, 0, 0]
-
-
-def reclaimed(snapshot):
-    """# arenas reclaimed: arenas allocated total - allocated current."""
-    c = counters(snapshot)
-    return c[0] - c[1]
-
-
-def maxarenas(snapshot):
-    for ln in snapshot.splitlines():
-        if ln.startswith("maxarenas "):
-            return int(ln.split()[1])
-    return 0
 
 
 def first_difference(a, b):
@@ -204,66 +137,124 @@ def first_difference(a, b):
     return f"lengths differ: cpython {len(la)} lines, model {len(lb)}"
 
 
+def setup(build_dir):
+    """Build the probe for this interpreter and point it at pymalloc."""
+    if sys.maxsize < 2**32 or sys.version_info[:2] not in ((3, 11), (3, 12),
+                                                           (3, 13)):
+        die("needs a 64-bit CPython 3.11, 3.12 or 3.13 (the probe knows "
+            "their tables)")
+    if os.environ.get("PYTHONMALLOC", "pymalloc") != "pymalloc" \
+            or sys.flags.dev_mode:
+        die("PYTHONMALLOC or -X dev changes the object allocator")
+    batch_exe = build(build_dir)
+    sys.path.insert(0, build_dir)
+    import pymalloc_probe as probe
+    if sys.version_info[:2] == (3, 11):
+        path, _ = probe.locate()
+        probe.setup(elf_symbols(path, SYMBOLS))
+    else:
+        probe.setup_internal()
+    return probe, batch_exe
+
+
+def worker_cmd(args, first, seeds):
+    cmd = [sys.executable, os.path.abspath(__file__), "--seeds", str(seeds),
+           "--first", str(first), "--build", args.build, "--jobs", "1",
+           "--quiet"]
+    if args.keep:
+        cmd += ["--keep", args.keep]
+    return cmd
+
+
+def run_jobs(args):
+    """Split the seeds over ARGS.jobs interpreters; sum their counts."""
+    setup(args.build)                     # build once, before the workers
+    per = -(-args.seeds // args.jobs)
+    procs = []
+    for j in range(args.jobs):
+        first = args.first + j * per
+        n = min(per, args.first + args.seeds - first)
+        if n > 0:
+            procs.append(subprocess.Popen(worker_cmd(args, first, n),
+                                          stdout=subprocess.PIPE, text=True))
+    totals = [0] * 6
+    status = 0
+    for p in procs:
+        out, _ = p.communicate()
+        for ln in out.splitlines():
+            if ln.startswith("counts "):
+                totals = [a + int(b) for a, b in zip(totals, ln.split()[1:])]
+            else:
+                print(ln)
+        if p.returncode not in (0, 1):
+            die(f"a worker failed (exit {p.returncode})")
+        status |= p.returncode
+    return totals, status
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seeds", type=int, default=200)
     ap.add_argument("--first", type=int, default=1)
-    ap.add_argument("--build", default=os.path.join(ROOT, "build", "pymalloc_probe"))
+    ap.add_argument("--jobs", type=int, default=1)
+    ap.add_argument("--build", default=None)
     ap.add_argument("--keep", help="write failing batches' inputs here")
+    ap.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if sys.maxsize < 2**32 or sys.version_info[:2] != (3, 11):
-        die("needs a 64-bit CPython 3.11 (the probe knows 3.11's tables)")
-    batch_exe = build(args.build)
-    sys.path.insert(0, args.build)
-    import pymalloc_probe as probe
-    path, _ = probe.locate()
-    probe.setup(elf_symbols(path, SYMBOLS))
+    if args.seeds < 0 or args.first < 0 or args.jobs < 1:
+        die("--seeds and --first must be >= 0, --jobs >= 1")
+    if args.build is None:
+        args.build = os.path.join(ROOT, "build", "pymalloc_probe")
+    # the module is built for one interpreter: one directory per version
+    args.build = os.path.join(args.build, "py%d.%d" % sys.version_info[:2]) \
+        if not args.quiet else args.build
+    t0 = time.perf_counter()
+    if args.jobs > 1:
+        counts, status = run_jobs(args)
+    else:
+        counts, status = run_seeds(args)
+    agree, disagree, nops, new, released, grown = counts
+    if args.quiet:
+        print("counts", *counts)
+        return status
+    dt = time.perf_counter() - t0
+    v = sys.version.split()[0]
+    print(f"pymalloc differential (CPython {v}): {agree + disagree} batches, "
+          f"{nops:,} calls, {dt:.1f} s ({(agree + disagree) / max(dt, 1e-9):,.0f} "
+          f"batches/s, {nops / max(dt, 1e-9):,.0f} calls/s, {args.jobs} job(s))")
+    print(f"agreeing batches that allocated arenas: {new}, released "
+          f"arenas: {released}, grew the arena table: {grown}")
+    print(f"{agree} passed, {disagree} failed")
+    return 0 if disagree == 0 else 1
 
-    agree = disagree = nops_total = 0
-    t_probe = t_model = 0.0
-    deltas = {}
-    with_new = with_released = with_grown = 0
+
+def run_seeds(args):
+    probe, _ = setup(args.build)
+    agree = disagree = nops_total = with_new = with_released = with_grown = 0
     for seed in range(args.first, args.first + args.seeds):
-        ops = make_batch(seed)
-        blob = b"".join(struct.pack("<qqq", *o) for o in ops)
-        t0 = time.perf_counter()
-        before, lines, after = probe.run(blob)
-        t1 = time.perf_counter()
-        inp = model_input(before, lines, ops)
-        res = subprocess.run([batch_exe], input=inp, capture_output=True,
-                             text=True)
-        t2 = time.perf_counter()
-        t_probe += t1 - t0
-        t_model += t2 - t1
-        nops_total += len(ops)
-        expect = lines + after
-        if res.returncode == 0 and res.stdout == expect:
+        ok, nops, new, released, grown, detail = probe.check(seed)
+        nops_total += nops
+        if ok:
             agree += 1
-            with_new += "newarena" in lines
-            with_released += reclaimed(after) > reclaimed(before)
-            with_grown += maxarenas(after) > maxarenas(before)
-            c0, c1 = class_counts(before), class_counts(after)
-            for c in set(c0) | set(c1):
-                d = deltas.setdefault(c, [0, 0])
-                d[0] = max(d[0], abs(c1.get(c, [0, 0])[0] - c0.get(c, [0, 0])[0]))
+            with_new += new
+            with_released += released
+            with_grown += grown
             continue
         disagree += 1
-        why = (res.stderr.strip() if res.returncode != 0
-               else first_difference(expect, res.stdout))
-        print(f"seed {seed}: DISAGREE ({len(ops)} ops): {why}")
+        why = detail[0]
+        before, lines, after, model = (t.decode(errors="replace")
+                                       for t in detail[1:])
+        expect = lines + after
+        print(f"seed {seed}: DISAGREE ({nops} ops): "
+              f"{why or first_difference(expect, model)}", flush=True)
         if args.keep:
             os.makedirs(args.keep, exist_ok=True)
             with open(os.path.join(args.keep, f"seed{seed}.in"), "w") as f:
-                f.write(inp)
+                f.write(model_input(before, lines, probe.batch(seed)))
             with open(os.path.join(args.keep, f"seed{seed}.cpython"), "w") as f:
                 f.write(expect)
-    print(f"pymalloc differential: {agree + disagree} batches, {nops_total} "
-          f"calls; probe {t_probe:.2f} s, model {t_model:.2f} s "
-          f"({nops_total / max(t_model, 1e-9):,.0f} calls/s incl. process start)")
-    print(f"agreeing batches that allocated arenas: {with_new}, released "
-          f"arenas: {with_released}, grew the arena table: {with_grown}")
-    print(f"{agree} passed, {disagree} failed")
-    return 0 if disagree == 0 else 1
+    counts = [agree, disagree, nops_total, with_new, with_released, with_grown]
+    return counts, 0 if disagree == 0 else 1
 
 
 if __name__ == "__main__":

@@ -273,6 +273,54 @@ START_TEST(test_object_limit)
 }
 END_TEST
 
+/* The tuple free lists at their edge (spec/refcount.md, tupledealloc):
+ * a tuple of 1..20 items goes onto the free list of its size instead of
+ * returning its memory, so its deallocation leaves count0 alone; one of 21
+ * items returns it (count0 - 1).  A new tuple of 19 items comes from the
+ * free list (count0 unchanged).  Traces cannot say this: container classes
+ * have at most 15 slots (spec/differences.md, display-splitting), so the
+ * class is widened after parsing.  CPython 3.11.7, 3.12.1 and 3.13.0 agree
+ * (gc.get_count() around `del` of a 19-, 20- and 21-item display). */
+START_TEST(test_tuple_freelist_edge)
+{
+    static const char text[] = "class T tuple slots=1\n"
+                               "new a T\n"
+                               "del a\n"
+                               "new b T\n";
+    static const char *const profiles[] = {"3.11", "3.12", "3.13"};
+    for (int p = 0; p < 3; p++) {
+        for (int32_t n = 19; n <= 21; n++) {
+            pm_trace t;
+            pm_diag d;
+            ck_assert(pm_trace_parse("edge.trace", text, sizeof text - 1, &t,
+                                     &d) == 0);
+            ck_assert(t.ops[0].kind == PM_OP_CLASS);
+            t.ops[0].decl.nslots = n;
+            pm_model *m = pm_model_new(pm_profile_find(profiles[p]), NULL);
+            ck_assert(m != NULL);
+            int64_t c[3][PM_NUM_GENERATIONS];
+            ck_assert(pm_model_step(m, &t, &t.ops[0], &d) == 0);
+            for (int32_t i = 1; i < t.nops; i++) {
+                ck_assert_msg(pm_model_step(m, &t, &t.ops[i], &d) == 0,
+                              "edge.trace:%d: error: %s", d.line, d.message);
+                pm_model_counts(m, c[i - 1]);
+            }
+            ck_assert_msg(c[1][0] == c[0][0] - (n > 20),
+                          "%s, %d items: count0 %lld after new, %lld after del",
+                          profiles[p], n, (long long)c[0][0],
+                          (long long)c[1][0]);
+            if (n == 19)
+                ck_assert_msg(c[2][0] == c[1][0], "%s: a new 19-tuple did not "
+                              "come from the free list", profiles[p]);
+            if (n == 21)
+                ck_assert_int_eq(c[2][0], c[1][0] + 1);
+            pm_model_free(m);
+            pm_trace_free(&t);
+        }
+    }
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++)
@@ -288,6 +336,7 @@ int main(int argc, char **argv)
     tcase_add_loop_test(tc, test_trace, 0, ncases);
     tcase_add_test(tc, test_known_entries);
     tcase_add_test(tc, test_object_limit);
+    tcase_add_test(tc, test_tuple_freelist_edge);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

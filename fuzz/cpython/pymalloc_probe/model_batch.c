@@ -8,14 +8,16 @@
  *     op m ID SIZE | op f ID | op r ID SIZE
  * runs the operations on the model and prints one line per operation in the
  * probe's form (probe.c: describe), a "newarena SERIAL ADDRESS" line after
- * each operation that allocated an arena, then the final snapshot.
+ * each operation that allocated an arena, then the final snapshot
+ * (model_run.c).  With --seed S, the operations are the batch of seed S
+ * (batch_gen.h) and the input holds no "op" lines.
  *
  * With -s, the input is a snapshot only and the output is what
  * sys._debugmallocstats() prints for it (model/obmalloc_stats.c).
  *
- * Usage: model_batch [-b BITS] [-s] [FILE]
+ * Usage: model_batch [-b BITS] [-s | --seed S] [FILE]
  * Bad input: "FILE:LINE: error: ..." on stderr, exit status 2. */
-#include "obmalloc.h"
+#include "model_run.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -35,8 +37,6 @@ static int bad(const char *file, int line, const char *msg)
     return 2;
 }
 
-typedef struct op { char kind; int64_t id; uint64_t size; int line; } op;
-
 int main(int argc, char **argv)
 {
     unsigned bits = 64;
@@ -47,10 +47,20 @@ int main(int argc, char **argv)
         bits = (unsigned)atoi(argv[i + 1]);
         i += 2;
     }
-    int stats = 0;
+    int stats = 0, seeded = 0;
+    unsigned long long seed = 0;
     if (i < argc && strcmp(argv[i], "-s") == 0) {
         stats = 1;
         i++;
+    } else if (i + 1 < argc && strcmp(argv[i], "--seed") == 0) {
+        char *end;
+        seed = strtoull(argv[i + 1], &end, 10);
+        if (*argv[i + 1] == '\0' || *end != '\0') {
+            fprintf(stderr, "model_batch: error: --seed needs a number\n");
+            return 2;
+        }
+        seeded = 1;
+        i += 2;
     }
     if (i < argc) {
         file = argv[i];
@@ -80,7 +90,7 @@ int main(int argc, char **argv)
     }
     int lineno = pm_obm_snapshot_lines();
     feed fd = {0};
-    op *ops = NULL;
+    pmd_op *ops = NULL;
     size_t nops = 0, capops = 0;
     int64_t maxid = -1;
     char line[256];
@@ -110,16 +120,29 @@ int main(int argc, char **argv)
         if (nf < 2 || id < 0 || (k != 'f' && (nf != 3 || size < 0))
             || (k != 'm' && k != 'f' && k != 'r'))
             return bad(file, lineno, "expected 'op m|f|r ID [SIZE]'");
+        if (seeded)
+            return bad(file, lineno, "no 'op' lines with --seed");
         if (nops == capops) {
             capops = capops ? 2 * capops : 1024;
-            op *o = realloc(ops, capops * sizeof *o);
+            pmd_op *o = realloc(ops, capops * sizeof *o);
             if (o == NULL)
                 return bad(file, lineno, "out of memory");
             ops = o;
         }
-        ops[nops++] = (op){k, id, nf == 3 ? (uint64_t)size : 0, lineno};
+        ops[nops++] = (pmd_op){k, id, nf == 3 ? (uint64_t)size : 0};
         if (id > maxid)
             maxid = id;
+    }
+    if (seeded) {
+        ops = malloc(PMD_MAX_OPS * sizeof *ops);
+        int64_t *scratch = malloc(PMD_MAX_OPS * sizeof *scratch);
+        if (ops == NULL || scratch == NULL)
+            return bad(file, 0, "out of memory");
+        nops = pmd_gen_batch(seed, ops, scratch);
+        free(scratch);
+        for (size_t j = 0; j < nops; j++)
+            if (ops[j].id > maxid)
+                maxid = ops[j].id;
     }
     /* arenas with no recorded address get the model's default address */
     for (size_t j = 0; j < fd.n; j++)
@@ -129,37 +152,7 @@ int main(int argc, char **argv)
     uint64_t *addr = calloc((size_t)maxid + 1, sizeof *addr);
     if (addr == NULL && maxid >= 0)
         return bad(file, 0, "out of memory");
-    for (size_t j = 0; j < nops; j++) {
-        op *o = &ops[j];
-        pm_obm_block out;
-        int r;
-        if (o->kind == 'f') {
-            r = pm_pymalloc_free(&st, addr[o->id], &out);
-            addr[o->id] = 0;
-            if (r != PM_OBM_OK)
-                printf("f %lld error %d\n", (long long)o->id, r);
-            else
-                printf("f %lld\n", (long long)o->id);
-            continue;
-        }
-        if (o->kind == 'm')
-            r = pm_pymalloc_alloc(&st, o->size, &out);
-        else
-            r = pm_pymalloc_realloc(&st, addr[o->id], o->size, &out);
-        if (r != PM_OBM_OK) {
-            printf("%c %lld error %d\n", o->kind, (long long)o->id, r);
-            continue;
-        }
-        addr[o->id] = out.addr;
-        if (out.small)
-            printf("%c %lld small %d %d %u %#" PRIx64 "\n", o->kind,
-                   (long long)o->id, out.arena, out.pool, out.offset, out.addr);
-        else
-            printf("%c %lld large\n", o->kind, (long long)o->id);
-        if (out.new_arena)
-            printf("newarena %" PRIu64 " %#" PRIx64 "\n",
-                   st.ntimes_arena_allocated - 1, st.arenas[out.arena].address);
-    }
+    pmd_model_ops(&st, ops, nops, addr, stdout);
     if (!pm_pymalloc_is_valid(&st, err, sizeof err)) {
         fprintf(stderr, "%s: error: final state not valid: %s\n", file, err);
         return 1;

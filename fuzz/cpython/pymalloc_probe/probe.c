@@ -12,12 +12,33 @@
  * interpreter interleaves: every buffer the probe writes into comes from
  * PyMem_RawMalloc (libc), never from pymalloc.
  *
+ * On 3.12 and 3.13 the same tables are fields of the interpreter's
+ * struct _obmalloc_state (Include/internal/pycore_obmalloc.h), reached
+ * through the internal headers: setup_internal() needs no symbol table.
+ *
+ * check(seed) runs the batch of SEED (batch_gen.h) on CPython and then on
+ * the model (model_run.c, linked into this module; the model allocates
+ * with libc, after the batch), and compares the two texts.
+ *
  * The structure layouts below are those of Objects/obmalloc.c (3.11) on a
- * 64-bit build: struct pool_header (48 bytes) and struct arena_object. */
+ * 64-bit build: struct pool_header (48 bytes) and struct arena_object;
+ * 3.12 and 3.13 keep them (checked below against their headers). */
 #define PY_SSIZE_T_CLEAN
+#include <patchlevel.h>
+#if PY_VERSION_HEX >= 0x030C0000
+# define Py_BUILD_CORE_MODULE 1        /* for the internal headers only */
+#endif
 #include <Python.h>
+#if PY_VERSION_HEX >= 0x030C0000
+# include "internal/pycore_interp.h"
+# include "internal/pycore_pystate.h"
+#endif
+
+#include "batch_gen.h"
+#include "model_run.h"
 
 #include <dlfcn.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <inttypes.h>
@@ -26,6 +47,13 @@
 #include <string.h>
 #include <time.h>
 
+#if PY_VERSION_HEX >= 0x030C0000
+_Static_assert(POOL_SIZE == 16384 && ARENA_SIZE == 1 << 20
+               && NB_SMALL_SIZE_CLASSES == 32 && MAX_POOLS_IN_ARENA == 64,
+               "pymalloc's geometry differs from the model's 64-bit one");
+# undef POOL_SIZE
+# undef ARENA_SIZE
+#endif
 #define POOL_SIZE  16384u
 #define ARENA_SIZE (1u << 20)
 #define NCLASSES   32
@@ -47,8 +75,32 @@ typedef struct cp_arena {
     struct cp_arena *nextarena, *prevarena;
 } cp_arena;
 
+#if PY_VERSION_HEX >= 0x030C0000
+#include <stddef.h>
+_Static_assert(sizeof(struct pool_header) == sizeof(cp_pool)
+               && offsetof(struct pool_header, freeblock)
+                  == offsetof(cp_pool, freeblock)
+               && offsetof(struct pool_header, nextpool)
+                  == offsetof(cp_pool, nextpool)
+               && offsetof(struct pool_header, arenaindex)
+                  == offsetof(cp_pool, arenaindex)
+               && offsetof(struct pool_header, maxnextoffset)
+                  == offsetof(cp_pool, maxnextoffset),
+               "struct pool_header differs from the 3.11 layout");
+_Static_assert(sizeof(struct arena_object) == sizeof(cp_arena)
+               && offsetof(struct arena_object, pool_address)
+                  == offsetof(cp_arena, pool_address)
+               && offsetof(struct arena_object, freepools)
+                  == offsetof(cp_arena, freepools)
+               && offsetof(struct arena_object, prevarena)
+                  == offsetof(cp_arena, prevarena),
+               "struct arena_object differs from the 3.11 layout");
+#endif
+
+#if PY_VERSION_HEX < 0x030C0000
 /* exported by libpython, declared only in an internal header */
 extern int _PyObject_DebugMallocStats(FILE *out);
+#endif
 
 /* pymalloc's globals, located by setup() */
 static cp_arena **g_arenas, **g_usable, **g_unused, **g_nfp2lasta;
@@ -79,6 +131,20 @@ static void tb_printf(tbuf *b, const char *fmt, ...)
         b->s = s;
         b->cap = nc;
     }
+}
+
+/* grow B now, so that a batch does not wait on realloc */
+static void tb_reserve(tbuf *b, size_t cap)
+{
+    if (b->cap >= cap)
+        return;
+    char *s = PyMem_RawRealloc(b->s, cap);          /* libc, not pymalloc */
+    if (s == NULL) {
+        b->oom = 1;
+        return;
+    }
+    b->s = s;
+    b->cap = cap;
 }
 
 /* -------------------------------------------------------------- snapshot */
@@ -236,6 +302,47 @@ static PyObject *probe_setup(PyObject *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
+/* setup_internal(): on 3.12 and later, the tables are the fields of the
+ * main interpreter's obmalloc state (pycore_interp.h: PyInterpreterState
+ * .obmalloc, a struct on 3.12 and a pointer on 3.13).  On 3.11 it raises
+ * NotImplementedError: the driver then reads the symbol table. */
+static PyObject *probe_setup_internal(PyObject *self, PyObject *args)
+{
+    (void)self; (void)args;
+#if PY_VERSION_HEX >= 0x030C0000
+# if PY_VERSION_HEX >= 0x030D0000
+    struct _obmalloc_state *st = _PyInterpreterState_GET()->obmalloc;
+# else
+    struct _obmalloc_state *st = &_PyInterpreterState_GET()->obmalloc;
+# endif
+    if (st == NULL)
+        return PyErr_Format(PyExc_RuntimeError, "no obmalloc state");
+    g_arenas = (cp_arena **)&st->mgmt.arenas;
+    g_maxarenas = &st->mgmt.maxarenas;
+    g_usable = (cp_arena **)&st->mgmt.usable_arenas;
+    g_unused = (cp_arena **)&st->mgmt.unused_arena_objects;
+    g_nfp2lasta = (cp_arena **)st->mgmt.nfp2lasta;
+    g_usedpools = (cp_pool **)st->pools.used;
+    g_ntimes = &st->mgmt.ntimes_arena_allocated;
+    g_ncurrent = &st->mgmt.narenas_currently_allocated;
+    g_highwater = &st->mgmt.narenas_highwater;
+    g_raw = &st->mgmt.raw_allocated_blocks;
+    /* the object allocator must be pymalloc itself: a small block must
+     * come from an arena, at a block boundary of its pool */
+    void *p = PyObject_Malloc(24);
+    int in_arena = p != NULL && find_arena(p) >= 0;
+    PyObject_Free(p);
+    if (!in_arena)
+        return PyErr_Format(PyExc_RuntimeError, "the object allocator is "
+                            "not pymalloc (debug hooks or PYTHONMALLOC?)");
+    g_ready = 1;
+    Py_RETURN_NONE;
+#else
+    return PyErr_Format(PyExc_NotImplementedError,
+                        "3.11 keeps pymalloc's tables in static variables");
+#endif
+}
+
 static PyObject *probe_snapshot(PyObject *self, PyObject *args)
 {
     (void)self; (void)args;
@@ -274,84 +381,240 @@ static PyObject *probe_stats(PyObject *self, PyObject *args)
     return r;
 }
 
-/* run(ops): OPS is a bytes object of int64 triples (kind, id, size) with
- * kind 'm' (malloc), 'f' (free) or 'r' (realloc).  Returns (snapshot
- * before, one line per operation, snapshot after). */
-static PyObject *probe_run(PyObject *self, PyObject *args)
+/* ---------------------------------------------------- check(seed) */
+typedef struct feed { uint64_t base; uint64_t *addr; size_t n, cap; } feed;
+
+static int feed_push(feed *f, uint64_t serial, uint64_t addr)
 {
-    (void)self;
-    Py_buffer ops;
-    if (!g_ready)
-        return PyErr_Format(PyExc_RuntimeError, "setup() first");
-    if (!PyArg_ParseTuple(args, "y*", &ops))
-        return NULL;
-    const int64_t *op = ops.buf;
-    Py_ssize_t nops = ops.len / (Py_ssize_t)(3 * sizeof(int64_t));
-    int64_t maxid = -1;
-    for (Py_ssize_t i = 0; i < nops; i++) {
-        char k = (char)op[3 * i];
-        if ((k != 'm' && k != 'f' && k != 'r') || op[3 * i + 1] < 0
-            || op[3 * i + 2] < 0) {
-            PyBuffer_Release(&ops);
-            return PyErr_Format(PyExc_ValueError, "bad operation %zd", i);
-        }
-        if (op[3 * i + 1] > maxid)
-            maxid = op[3 * i + 1];
+    if (f->n == 0)
+        f->base = serial;
+    size_t at = (size_t)(serial - f->base);
+    if (at >= f->cap) {
+        size_t nc = f->cap ? 2 * f->cap : 64;
+        while (nc <= at)
+            nc *= 2;
+        uint64_t *a = PyMem_RawRealloc(f->addr, nc * sizeof *a);
+        if (a == NULL)
+            return -1;
+        memset(a + f->cap, 0, (nc - f->cap) * sizeof *a);
+        f->addr = a;
+        f->cap = nc;
     }
-    void **ptr = PyMem_RawCalloc((size_t)maxid + 1, sizeof(void *));
-    tbuf before = {0}, lines = {0}, after = {0};
-    PyObject *result = NULL;
-    if (ptr == NULL) {
-        PyErr_NoMemory();
-        goto out;
-    }
-    /* grow the buffers now, so that the batch does not wait on realloc */
-    tb_printf(&lines, "%*s", (int)(nops * 64 < 1 << 26 ? nops * 64 : 1 << 26), "");
-    lines.len = 0;
-    snapshot(&before);
-    for (Py_ssize_t i = 0; i < nops; i++) {
-        char k = (char)op[3 * i];
-        int64_t id = op[3 * i + 1];
-        size_t n = (size_t)op[3 * i + 2];
+    f->addr[at] = addr;
+    if (at + 1 > f->n)
+        f->n = at + 1;
+    return 0;
+}
+
+/* the arena addresses mmap gave CPython, by serial, for the model */
+static uint64_t feed_source(void *ctx, uint64_t serial)
+{
+    const feed *f = ctx;
+    return serial >= f->base && serial - f->base < f->n
+           ? f->addr[serial - f->base] : 0;
+}
+
+/* Runs OPS on CPython between two snapshots; PTR has a zeroed slot per
+ * block id.  Every block still allocated is freed after the snapshot. */
+static int cpython_batch(const pmd_op *ops, size_t nops, void **ptr,
+                         int64_t maxid, tbuf *before, tbuf *lines,
+                         tbuf *after, feed *fd)
+{
+    int oom = 0;
+    tb_reserve(lines, nops * 64 < 1 << 26 ? nops * 64 : 1 << 26);
+    snapshot(before);
+    for (size_t i = 0; i < nops; i++) {
+        char k = ops[i].kind;
+        int64_t id = ops[i].id;
+        size_t n = (size_t)ops[i].size;
         size_t arenas_before = *g_ntimes;
         if (k == 'm') {
             ptr[id] = PyObject_Malloc(n);
-            describe(&lines, k, (long)id, ptr[id]);
+            describe(lines, k, (long)id, ptr[id]);
         } else if (k == 'r') {
             void *q = PyObject_Realloc(ptr[id], n);
             if (q != NULL)
                 ptr[id] = q;
-            describe(&lines, k, (long)id, q);
+            describe(lines, k, (long)id, q);
         } else {
             PyObject_Free(ptr[id]);
             ptr[id] = NULL;
-            tb_printf(&lines, "f %ld\n", (long)id);
+            tb_printf(lines, "f %ld\n", (long)id);
         }
-        if (*g_ntimes != arenas_before && (k == 'm' || k == 'r')) {
+        if (*g_ntimes != arenas_before && k != 'f') {
             long a = find_arena(ptr[id]);
-            tb_printf(&lines, "newarena %zu %#" PRIxPTR "\n", arenas_before,
-                      a < 0 ? (uintptr_t)0 : (*g_arenas)[a].address);
+            uintptr_t addr = a < 0 ? 0 : (*g_arenas)[a].address;
+            tb_printf(lines, "newarena %zu %#" PRIxPTR "\n", arenas_before,
+                      addr);
+            oom |= feed_push(fd, arenas_before, addr);
         }
     }
-    snapshot(&after);
-    if (before.oom || lines.oom || after.oom) {
+    snapshot(after);
+    for (int64_t i = 0; i <= maxid; i++)
+        PyObject_Free(ptr[i]);
+    return oom || before->oom || lines->oom || after->oom ? -1 : 0;
+}
+
+/* The model's text for the same batch: the lines, then the snapshot after
+ * (or an error message in *WHY). */
+static char *model_batch(const char *before, size_t blen, const feed *fd,
+                         const pmd_op *ops, size_t nops, int64_t maxid,
+                         size_t *len, char *why, size_t whylen)
+{
+    pm_obm_config cfg;
+    pm_obm st;
+    char *text = NULL;
+    *len = 0;
+    if (pm_obm_config_init(&cfg, 64, 0) != 0
+        || pm_obm_init(&st, &cfg) != PM_OBM_OK) {
+        snprintf(why, whylen, "model: cannot initialise");
+        return NULL;
+    }
+    FILE *in = fmemopen((void *)before, blen, "r");
+    uint64_t *ids = calloc((size_t)maxid + 1, sizeof *ids);
+    FILE *out = open_memstream(&text, len);
+    if (in == NULL || ids == NULL || out == NULL) {
+        snprintf(why, whylen, "model: out of memory");
+    } else if (pm_obm_snapshot_read(&st, in, why, whylen) != 0) {
+        if (why[0] == '\0')
+            snprintf(why, whylen, "model: cannot read the snapshot");
+    } else {
+        pm_obm_set_arena_source(&st, feed_source, (void *)fd);
+        pmd_model_ops(&st, ops, nops, ids, out);
+        char err[256];
+        if (!pm_pymalloc_is_valid(&st, err, sizeof err))
+            snprintf(why, whylen, "model: final state not valid: %s", err);
+        else
+            pm_obm_snapshot_write(&st, out);
+    }
+    if (in != NULL)
+        fclose(in);
+    if (out != NULL)
+        fclose(out);
+    free(ids);
+    pm_obm_destroy(&st);
+    if (why[0] != '\0') {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+/* check(seed) -> (agree, nops, new_arena, released, grown, detail): runs
+ * the batch of SEED on CPython, then on the model started from the
+ * snapshot CPython showed before it.  new_arena, released and grown say
+ * whether the batch allocated an arena, released one, grew the arena
+ * table.  DETAIL is None when both agree, else (why, before, lines, after,
+ * model output), the last four as bytes (a faulty model may print
+ * anything); WHY is '' when both ran and their texts differ. */
+static PyObject *probe_check(PyObject *self, PyObject *args)
+{
+    (void)self;
+    unsigned long long seed;
+    if (!g_ready)
+        return PyErr_Format(PyExc_RuntimeError, "setup first");
+    if (!PyArg_ParseTuple(args, "K", &seed))
+        return NULL;
+    pmd_op *ops = malloc(PMD_MAX_OPS * sizeof *ops);
+    int64_t *scratch = malloc(PMD_MAX_OPS * sizeof *scratch);
+    if (ops == NULL || scratch == NULL) {
+        free(ops);
+        free(scratch);
+        return PyErr_NoMemory();
+    }
+    size_t nops = pmd_gen_batch(seed, ops, scratch);
+    free(scratch);
+    int64_t maxid = -1;
+    for (size_t i = 0; i < nops; i++)
+        if (ops[i].id > maxid)
+            maxid = ops[i].id;
+    void **ptr = PyMem_RawCalloc((size_t)maxid + 1, sizeof(void *));
+    tbuf before = {0}, lines = {0}, after = {0};
+    feed fd = {0};
+    PyObject *result = NULL;
+    char *model = NULL;
+    size_t mlen = 0;
+    /* The model's pool table (megabytes, mostly untouched) is calloc'ed
+     * per batch; a fixed mmap threshold keeps it in fresh, lazily zeroed
+     * pages instead of a heap chunk that calloc must clear. */
+    static int tuned;
+    if (!tuned)
+        tuned = mallopt(M_MMAP_THRESHOLD, 1 << 20) || 1;
+    if (ptr == NULL) {
         PyErr_NoMemory();
         goto out;
     }
-    result = Py_BuildValue("(s#s#s#)", before.s, (Py_ssize_t)before.len,
-                           lines.s, (Py_ssize_t)lines.len,
-                           after.s, (Py_ssize_t)after.len);
+    size_t reclaimed0 = *g_ntimes - *g_ncurrent, ntimes0 = *g_ntimes;
+    unsigned maxarenas0 = *g_maxarenas;
+    if (cpython_batch(ops, nops, ptr, maxid, &before, &lines, &after, &fd)) {
+        PyErr_NoMemory();
+        goto out;
+    }
+    int new_arena = *g_ntimes != ntimes0;
+    int released = *g_ntimes - *g_ncurrent > reclaimed0;
+    int grown = *g_maxarenas > maxarenas0;
+    char why[512] = "";
+    model = model_batch(before.s, before.len, &fd, ops, nops, maxid, &mlen,
+                        why, sizeof why);
+    int agree = model != NULL && mlen == lines.len + after.len
+                && memcmp(model, lines.s, lines.len) == 0
+                && memcmp(model + lines.len, after.s, after.len) == 0;
+    if (agree)
+        result = Py_BuildValue("(OnOOOO)", Py_True, (Py_ssize_t)nops,
+                               new_arena ? Py_True : Py_False,
+                               released ? Py_True : Py_False,
+                               grown ? Py_True : Py_False, Py_None);
+    else
+        result = Py_BuildValue("(OnOOO(sy#y#y#y#))", Py_False,
+                               (Py_ssize_t)nops,
+                               new_arena ? Py_True : Py_False,
+                               released ? Py_True : Py_False,
+                               grown ? Py_True : Py_False, why,
+                               before.s, (Py_ssize_t)before.len,
+                               lines.s, (Py_ssize_t)lines.len,
+                               after.s, (Py_ssize_t)after.len,
+                               model ? model : "", (Py_ssize_t)mlen);
 out:
-    /* blocks the batch left allocated are freed here, after the snapshot */
-    if (ptr != NULL)
-        for (int64_t i = 0; i <= maxid; i++)
-            PyObject_Free(ptr[i]);
+    free(model);
+    free(ops);
+    PyMem_RawFree(fd.addr);
     PyMem_RawFree(ptr);
     PyMem_RawFree(before.s);
     PyMem_RawFree(lines.s);
     PyMem_RawFree(after.s);
-    PyBuffer_Release(&ops);
     return result;
+}
+
+/* batch(seed): the operations of the batch of SEED, as (kind, id, size)
+ * tuples, for writing a failing batch out for model_batch. */
+static PyObject *probe_batch(PyObject *self, PyObject *args)
+{
+    (void)self;
+    unsigned long long seed;
+    if (!PyArg_ParseTuple(args, "K", &seed))
+        return NULL;
+    pmd_op *ops = malloc(PMD_MAX_OPS * sizeof *ops);
+    int64_t *scratch = malloc(PMD_MAX_OPS * sizeof *scratch);
+    PyObject *list = NULL;
+    if (ops == NULL || scratch == NULL) {
+        PyErr_NoMemory();
+        goto out;
+    }
+    size_t nops = pmd_gen_batch(seed, ops, scratch);
+    list = PyList_New((Py_ssize_t)nops);
+    for (size_t i = 0; list != NULL && i < nops; i++) {
+        PyObject *t = Py_BuildValue("(CLK)", ops[i].kind,
+                                    (long long)ops[i].id,
+                                    (unsigned long long)ops[i].size);
+        if (t == NULL)
+            Py_CLEAR(list);
+        else
+            PyList_SET_ITEM(list, (Py_ssize_t)i, t);
+    }
+out:
+    free(ops);
+    free(scratch);
+    return list;
 }
 
 /* bench(n, live): N PyObject_Malloc/PyObject_Free pairs, sizes cycling
@@ -390,7 +653,11 @@ static PyMethodDef methods[] = {
     {"snapshot", probe_snapshot, METH_NOARGS, "pymalloc state as text"},
     {"stats", probe_stats, METH_NOARGS,
      "(snapshot, _PyObject_DebugMallocStats text) taken together"},
-    {"run", probe_run, METH_VARARGS, "run(ops: bytes) -> (before, lines, after)"},
+    {"setup_internal", probe_setup_internal, METH_NOARGS,
+     "3.12+: find the tables through the interpreter state"},
+    {"check", probe_check, METH_VARARGS,
+     "check(seed) -> (agree, nops, new_arena, released, grown, detail)"},
+    {"batch", probe_batch, METH_VARARGS, "batch(seed) -> [(kind, id, size)]"},
     {"bench", probe_bench, METH_VARARGS, "bench(n, live) -> nanoseconds"},
     {NULL, NULL, 0, NULL}
 };
