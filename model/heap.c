@@ -241,7 +241,7 @@ void gc_list_merge(pm_model *m, int32_t from, int32_t to)
           m->objs[i].gc_next == \at(m->objs[i].gc_next, Pre)
           && (!(PM_NHEADS <= i < m->nobjs) ==> m->objs[i].list == \at(m->objs[i].list, Pre));
         loop assigns o, m->objs[..].list, pm_glist[..], pm_gpos[..];
-        loop variant (o == from ? 0 : pm_glen[from] + 1 - PM_POS_AT(o, Pre));
+        loop variant (o == from ? 0 : pm_glen[from] + 1 - pm_gpos[o]);
     */
     for (int32_t o = first; o != from; o = m->objs[o].gc_next) {
         m->objs[o].list = (uint8_t)to;
@@ -440,7 +440,7 @@ pm_model *pm_model_new(const pm_profile *prof, const pm_options *opts)
     m->prof = prof;
     if (opts)
         m->opts = *opts;
-    m->tuple_free = calloc((size_t)prof->tuple_freelist_sizes + 1, sizeof *m->tuple_free);
+    m->tuple_free = calloc(PM_TUPLE_NFREELISTS, sizeof *m->tuple_free);
     static const pm_class builtin[PM_NBUILTIN_CLASSES] = {
         [PM_CLS_WEAKREF] = { .kind = PM_KIND_WEAKREF },
         [PM_CLS_TUPLE] = { .kind = PM_KIND_TUPLE },

@@ -117,8 +117,9 @@ struct pm_model {
     int32_t nroots;
 
     /* free lists (Objects/listobject.c, dictobject.c, tupleobject.c) */
+#define PM_TUPLE_NFREELISTS 20  /* PyTuple_NFREELISTS, 3.11 to 3.14       */
     int32_t list_free, dict_free;
-    int32_t *tuple_free;        /* index size-1, for sizes 1..tuple_freelist_sizes */
+    int32_t *tuple_free;        /* index size-1, for sizes 1..PM_TUPLE_NFREELISTS */
 
     /* trashcan (Objects/object.c: _PyTrash_begin/_PyTrash_end) */
     int32_t trash_nesting;

@@ -14,7 +14,7 @@ static const pm_profile py311 = {
     .list_freelist_max = 80,             /* Include/internal/pycore_list.h */
     .dict_freelist_max = 80,             /* Include/internal/pycore_dict.h */
     .tuple_freelist_max = 2000,          /* Include/internal/pycore_tuple.h */
-    .tuple_freelist_sizes = 20,          /* PyTuple_NFREELISTS: sizes 1..20 */
+    .tuple_freelist_sizes = 19,          /* maybe_freelist_pop: size < 20  */
     .untrack_dicts_in_full = true,       /* Modules/gcmodule.c: untrack_dicts */
 };
 
@@ -31,7 +31,7 @@ static const pm_profile py312 = {
     .list_freelist_max = 80,
     .dict_freelist_max = 80,
     .tuple_freelist_max = 2000,
-    .tuple_freelist_sizes = 20,
+    .tuple_freelist_sizes = 20,          /* 3.12.5+ (gh-121439); 3.12.1: 19 */
     .untrack_dicts_in_full = true,
 };
 

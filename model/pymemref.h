@@ -134,7 +134,10 @@ typedef struct pm_profile {
     int32_t list_freelist_max;    /* PyList_MAXFREELIST                       */
     int32_t dict_freelist_max;    /* PyDict_MAXFREELIST                       */
     int32_t tuple_freelist_max;   /* PyTuple_MAXFREELIST, per size            */
-    int32_t tuple_freelist_sizes; /* PyTuple_NFREELISTS: sizes 1..this        */
+    int32_t tuple_freelist_sizes; /* tuples of 1..this items are taken from
+                                     the free lists (maybe_freelist_pop); all
+                                     of 1..PyTuple_NFREELISTS (20) are parked
+                                     there: 19 before gh-121439, else 20     */
     bool untrack_dicts_in_full;   /* untrack_dicts() in full collections      */
     bool immortal_to_permanent;   /* 3.12: update_refs moves immortal objects
                                      to the permanent generation             */

@@ -82,6 +82,8 @@ int32_t pm_alloc(pm_model *m, int32_t cls, int32_t nslots)
             m->dict_free--;
         break;
     case PM_KIND_TUPLE:
+        /* Objects/tupleobject.c, maybe_freelist_pop: 3.11 and 3.12.0-3.12.4
+         * take sizes 1..19 only, though 20 is parked (gh-121439) */
         if (nslots >= 1 && nslots <= pr->tuple_freelist_sizes &&
             (reuse = m->tuple_free[nslots - 1] > 0))
             m->tuple_free[nslots - 1]--;
@@ -456,7 +458,7 @@ static void sequence_dealloc(pm_model *m, int32_t o)
     } else if (kind == PM_KIND_DICT && m->dict_free < pr->dict_freelist_max) {
         m->dict_free++;
         push = true;
-    } else if (kind == PM_KIND_TUPLE && n >= 1 && n <= pr->tuple_freelist_sizes &&
+    } else if (kind == PM_KIND_TUPLE && n >= 1 && n <= PM_TUPLE_NFREELISTS &&
                m->tuple_free[n - 1] < pr->tuple_freelist_max) {
         m->tuple_free[n - 1]++;
         push = true;
@@ -531,7 +533,7 @@ void pm_tp_clear(pm_model *m, int32_t o)
 void pm_clear_freelists(pm_model *m)
 {
     int64_t n = (int64_t)m->list_free + m->dict_free;
-    for (int32_t s = 0; s < m->prof->tuple_freelist_sizes; s++) {
+    for (int32_t s = 0; s < PM_TUPLE_NFREELISTS; s++) {
         n += m->tuple_free[s];
         m->tuple_free[s] = 0;
     }
