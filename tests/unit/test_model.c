@@ -330,6 +330,40 @@ START_TEST(test_tuple_freelist_edge)
 }
 END_TEST
 
+/* The interpreter's frozen objects after a trace's `unfreeze` and a full
+ * collection (spec/differences.md, interpreter-objects-after-unfreeze;
+ * Modules/gcmodule.c, update_refs on 3.12): 3.12 moves the immortal ones
+ * back to the permanent generation, 3.11 and 3.13 keep them all in gen2.
+ * The conformance traces start with nothing frozen, so only this test sees
+ * it.  The figures are CPython's: gc.freeze() then get_freeze_count() gave
+ * 5349 on 3.12.1, and after gc.unfreeze(); gc.collect() it gave 375 there,
+ * 0 on 3.11.7 and 3.13.0. */
+START_TEST(test_frozen_immortal)
+{
+    static const char text[] = "unfreeze\ncollect\nquery freeze_count\n";
+    static const struct { const char *profile; int64_t after; } want[] = {
+        {"3.11", 0}, {"3.12", 375}, {"3.13", 0}
+    };
+    pm_trace t;
+    pm_diag d;
+    ck_assert(pm_trace_parse("frozen.trace", text, sizeof text - 1, &t, &d) == 0);
+    for (int p = 0; p < 3; p++) {
+        pm_options o = { .frozen_base = 5349, .frozen_immortal = 375 };
+        pm_model *m = pm_model_new(pm_profile_find(want[p].profile), &o);
+        ck_assert(m != NULL);
+        ck_assert_msg(pm_model_run(m, &t, &d) == 0, "frozen.trace:%d: error: %s",
+                      d.line, d.message);
+        const pm_event *e = pm_model_event(m, pm_model_event_count(m) - 1);
+        ck_assert(e->kind == PM_EV_FREEZE_COUNT);
+        ck_assert_msg(e->result == want[p].after, "%s: freeze_count %lld, "
+                      "CPython %lld", want[p].profile, (long long)e->result,
+                      (long long)want[p].after);
+        pm_model_free(m);
+    }
+    pm_trace_free(&t);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++)
@@ -346,6 +380,7 @@ int main(int argc, char **argv)
     tcase_add_test(tc, test_known_entries);
     tcase_add_test(tc, test_object_limit);
     tcase_add_test(tc, test_tuple_freelist_edge);
+    tcase_add_test(tc, test_frozen_immortal);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -295,6 +295,14 @@ START_TEST(realloc_rules)
     /* realloc(NULL, n) is malloc */
     ck_assert_int_eq(pm_pymalloc_realloc(&st, 0, 8, &r), PM_OBM_OK);
     ck_assert_int_eq(r.small, 1);
+    /* spec/obmalloc.md: a raw block stays in place while the new size fits
+     * in what was reserved for it (the request rounded up to 16) */
+    pm_obm_block big = alloc(1000);
+    ck_assert_int_eq(big.small, 0);
+    ck_assert_int_eq(pm_pymalloc_realloc(&st, big.addr, 1008, &r), PM_OBM_OK);
+    ck_assert_uint_eq(r.addr, big.addr);
+    ck_assert_int_eq(pm_pymalloc_realloc(&st, r.addr, 1009, &r), PM_OBM_OK);
+    ck_assert_uint_ne(r.addr, big.addr);
 }
 END_TEST
 
