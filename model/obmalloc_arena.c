@@ -338,4 +338,21 @@ void obm_release_arena(pm_obm *st, int32_t a)
     S.arenas[a].unpos = S.nunused;
     S.nunused++;
     S.narenas_currently_allocated--;
+    /* the count of allocated arenas, over the table as it is now (the
+     * arena's unpos changed since the first call) */
+    /*@ ghost lemma_alloc_except(g0, pm_g, a, pm_g.maxarenas); */
+    /* unused_ok, one part at a time */
+    /*@ assert u_count: pm_g.nunused
+          == pm_g.maxarenas - acount_alloc(pm_g.arenas, pm_g.maxarenas); */
+    /*@ assert u_head: pm_g.unused_arena_objects
+          == pm_g.unused[pm_g.nunused - 1]; */
+    /*@ assert u_stack: \forall integer i; 0 <= i < pm_g.nunused ==>
+          0 <= pm_g.unused[i] < pm_g.maxarenas
+          && pm_g.arenas[pm_g.unused[i]].address == 0
+          && pm_g.arenas[pm_g.unused[i]].unpos == i; */
+    /*@ assert u_links: \forall integer i; 1 <= i < pm_g.nunused ==>
+          pm_g.arena_next[pm_g.unused[i]] == pm_g.unused[i - 1]; */
+    /*@ assert u_bottom: pm_g.arena_next[pm_g.unused[0]] == -1; */
+    /*@ assert u_rank: \forall integer j; 0 <= j < pm_g.maxarenas
+          && pm_g.arenas[j].address == 0 ==> pm_g.arena_rank[j] == -1; */
 }

@@ -35,10 +35,12 @@ extern pm_obm pm_g;
 /* ... and one pool changed (obmalloc_lemma.c), a product, a quotient
  * (obmalloc_pool.c). */
 /*@ ghost void lemma_arenas_restore(pm_obm x, pm_obm_pool v, int p); */
+/*@ ghost void lemma_pools_q(pm_obm x, int a); */
 /*@ ghost void lemma_used_fresh(pm_obm x, pm_obm_pool v, int p); */
 /*@ ghost void lemma_used_keep(pm_obm x, pm_obm_pool v, int h); */
 /*@ ghost void lemma_arenas_hold(pm_obm x, pm_obm_pool v, int p); */
 /*@ ghost void lemma_div_exact(int x, int s); */
+/*@ ghost void lemma_div_split(uint64_t x, uint64_t s); */
 
 /* obmalloc_pool.c: blocks of a pool, usedpools, block descriptions. */
 int32_t obm_block_take(pm_obm *st, int32_t p);

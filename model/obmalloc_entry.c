@@ -184,11 +184,16 @@ int pm_obm_lookup(const pm_obm *st, uint64_t addr, int32_t *a, int32_t *k,
         uint64_t kk = rel / (uint64_t)PMC_POOL(st);
         if (kk >= (uint64_t)S.arenas[i].ncarved)
             return 1;
+        /*@ assert shape_a: arena_shape(pm_g.arenas[i]); */
         *k = (int32_t)kk;
         int32_t p = i * PM_OBM_MAX_POOLS + (int32_t)kk;
+        /*@ assert p_is: *a == i && *k == kk && p == *a * NPOOLS + *k; */
         /*@ assert carved: arena_pools(pm_g.arenas[i], pm_g.pools, i); */
         /*@ assert shape: pool_shape(pm_g.pools[p]); */
         int32_t off = (int32_t)(rel % (uint64_t)PMC_POOL(st));
+        /*@ ghost lemma_div_split(rel, PMC_POOL(st)); */
+        /*@ assert rel_split: addr == pm_g.arenas[i].first_pool
+                                      + kk * POOLSZ + off; */
         if (off < PMC_OVERHEAD(st))
             return 1;
         int32_t size = PMC_SIZE(st, S.pools[p].szidx);
@@ -196,8 +201,13 @@ int pm_obm_lookup(const pm_obm *st, uint64_t addr, int32_t *a, int32_t *k,
             return 1;
         int32_t bb = (off - PMC_OVERHEAD(st)) / size;
         /*@ ghost lemma_div_exact(off - PMC_OVERHEAD(st), size); */
-        if (bb < S.pools[p].ncarved)
+        /*@ assert off_split: off == OVH + bb * csize(pm_g.pools[p].szidx); */
+        if (bb < S.pools[p].ncarved) {
             *b = bb;
+            /*@ assert at: addr == block_addr(pm_g.arenas[i], pm_g.pools[p],
+                                             kk, bb); */
+            /*@ assert kept: *a == i && *k == kk && *b == bb; */
+        }
         return 1;
     }
     return 0;

@@ -10,6 +10,50 @@
  * executable build compiles nothing from this file. */
 #include "obmalloc_core.h"
 
+/* One pool of arena A, from arena_pools: the solvers find this instance
+ * alone (its index is a sum) but not inside a larger goal. */
+/*@ ghost
+  /@ requires arena_pools(x.arenas[a], x.pools, a);
+     requires 0 <= k < x.arenas[a].ncarved;
+     assigns \nothing;
+     ensures pool_ok(x.pools[a * NPOOLS + k])
+       && (x.pools[a * NPOOLS + k].count == 0 ==>
+             0 <= x.pools[a * NPOOLS + k].fpos < x.arenas[a].nfpcached
+             && x.arenas[a].fpstack[x.pools[a * NPOOLS + k].fpos]
+                == a * NPOOLS + k);
+  @/
+  void lemma_pool_at(pm_obm x, int a, int k)
+  {
+  }
+*/
+
+/* arena_pools, indexed by the pool number in the arena, restated over the
+ * pool's index in the table (arena_pools_but with no pool in hand), one
+ * pool at a time. */
+/*@ ghost
+  /@ requires 0 <= a < CAP;
+     requires 0 <= x.arenas[a].ncarved;
+     requires arena_pools(x.arenas[a], x.pools, a);
+     assigns \nothing;
+     ensures arena_pools_but(x.arenas[a], x.pools, a, -1);
+  @/
+  void lemma_pools_q(pm_obm x, int a)
+  {
+    /@ loop invariant 0 <= k <= x.arenas[a].ncarved;
+       loop invariant \forall integer q;
+         a * NPOOLS <= q < a * NPOOLS + k ==>
+         pool_ok(x.pools[q])
+         && (x.pools[q].count == 0 ==>
+               0 <= x.pools[q].fpos < x.arenas[a].nfpcached
+               && x.arenas[a].fpstack[x.pools[q].fpos] == q);
+       loop assigns k;
+       loop variant x.arenas[a].ncarved - k; @/
+    for (int k = 0; k < x.arenas[a].ncarved; k++) {
+      lemma_pool_at(x, a, k);
+    }
+  }
+*/
+
 /* The pool in hand, P, is well formed again and in use (so not cached):
  * every arena is well formed. */
 /*@ ghost
@@ -38,32 +82,6 @@
         /@ assert fp: arena_fp(x.arenas[a], {x.pools \with [p] = v},
                                x.pool_next, a); @/
         /@ assert but_a: arena_pools_but(x.arenas[a], x.pools, a, p); @/
-        /@ loop invariant 0 <= k <= x.arenas[a].ncarved;
-           loop invariant \forall integer j; 0 <= j < k ==>
-             pool_ok({x.pools \with [p] = v}[a * NPOOLS + j])
-             && ({x.pools \with [p] = v}[a * NPOOLS + j].count == 0 ==>
-                 0 <= {x.pools \with [p] = v}[a * NPOOLS + j].fpos
-                    < x.arenas[a].nfpcached
-                 && x.arenas[a].fpstack[{x.pools \with [p] = v}
-                                          [a * NPOOLS + j].fpos]
-                    == a * NPOOLS + j);
-           loop assigns k;
-           loop variant x.arenas[a].ncarved - k; @/
-        for (int k = 0; k < x.arenas[a].ncarved; k++) {
-          if (a * PM_OBM_MAX_POOLS + k == p) {
-            /@ assert here: pool_ok({x.pools \with [p] = v}[a * NPOOLS + k])
-                 && {x.pools \with [p] = v}[a * NPOOLS + k].count != 0; @/
-          } else {
-            /@ assert other_ok: pool_ok(x.pools[a * NPOOLS + k])
-                 && (x.pools[a * NPOOLS + k].count == 0 ==>
-                     0 <= x.pools[a * NPOOLS + k].fpos
-                        < x.arenas[a].nfpcached
-                     && x.arenas[a].fpstack[x.pools[a * NPOOLS + k].fpos]
-                        == a * NPOOLS + k); @/
-            /@ assert other: {x.pools \with [p] = v}[a * NPOOLS + k]
-                             == x.pools[a * NPOOLS + k]; @/
-          }
-        }
         /@ assert pools: arena_pools(x.arenas[a], {x.pools \with [p] = v},
                                      a); @/
       }
@@ -167,6 +185,7 @@
     for (int a = 0; a < x.maxarenas; a++) {
       if (x.arenas[a].address != 0) {
         /@ assert ok: arena_ok(x.arenas[a], x.pools, x.pool_next, a); @/
+        lemma_pools_q(x, a);
         /@ assert but: arena_pools_but(x.arenas[a], x.pools, a, p); @/
         /@ assert fp: arena_fp(x.arenas[a], {x.pools \with [p] = v},
                                x.pool_next, a); @/

@@ -219,6 +219,18 @@ void obm_used_unlink(pm_obm *st, int32_t p)
   }
 */
 
+/* Lemma function (ghost): a dividend is its quotient times the divisor
+ * plus its remainder (a block's pool and offset, pm_obm_lookup). */
+/*@ ghost
+  /@ requires s > 0;
+     assigns \nothing;
+     ensures x == (x / s) * s + x % s;
+  @/
+  void lemma_div_split(uint64_t x, uint64_t s)
+  {
+  }
+*/
+
 /* Lemma function (ghost): the blocks of a class fit in a pool,
  * NUMBLOCKS(c) * size <= POOL_SIZE - POOL_OVERHEAD. */
 /*@ ghost

@@ -196,6 +196,9 @@ static void usable_move_after(pm_obm *st, int32_t a, int32_t l)
 int32_t obm_take_pool(pm_obm *st)
 {
     int32_t a = S.usable_arenas;
+    /*@ assert a_ok: arena_ok(pm_g.arenas[a], pm_g.pools, pm_g.pool_next, a); */
+    /* its pools, by their index in the table */
+    /*@ ghost lemma_pools_q(pm_g, a); */
     int32_t nfp = S.arenas[a].nfreepools;
     if (S.nfp2lasta[nfp] == a)
         S.nfp2lasta[nfp] = PM_OBM_NONE;       /* the last with nfp */
@@ -204,6 +207,7 @@ int32_t obm_take_pool(pm_obm *st)
     int32_t p;
     if (S.arenas[a].freepools != PM_OBM_NONE) {
         p = S.arenas[a].freepools;            /* a cached pool */
+        /*@ assert cached_ok: pool_ok(pm_g.pools[p]); */
         S.arenas[a].freepools = S.pool_next[p];
         S.arenas[a].nfpcached--;
     } else {
