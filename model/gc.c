@@ -82,6 +82,40 @@ static void observe(pm_model *m, pm_phase phase, int generation)
   }
 */
 
+/*@ ghost
+  /@ requires PM_HEAP_OK(m) && 0 <= y < PM_NHEADS;
+     assigns \nothing;
+     ensures \forall integer k, v; k <= 1 ==>
+       pm_refs_from(m->objs, m->slots, PM_GL, PM_GP, y, k, v, m->nobjs) == 0;
+  @/
+  static void lemma_refs_zero(const pm_model *m, int32_t y)
+  {
+    /@ loop invariant PM_NHEADS <= n <= m->nobjs;
+       loop invariant \forall integer k, v; k <= 1 ==>
+         pm_refs_from(m->objs, m->slots, PM_GL, PM_GP, y, k, v, n) == 0;
+       loop assigns n;
+       loop variant m->nobjs - n; @/
+    for (int32_t n = PM_NHEADS; n < m->nobjs; n++) ;
+  }
+*/
+
+/* The instance of pm_reach_induction (spec/acsl/heap.acsl) that
+ * move_unreachable needs, for the state S it started from and the state T
+ * it ends in (ghost copies).  The provers find this instance in the small
+ * context of this function; in move_unreachable's they do not. */
+/*@ ghost
+  /@ requires \forall integer x; pm_in_set(s, y, x) && s.objs[x].gc_refs > 0
+                ==> !pm_in_set(t, u, x);
+     requires \forall integer p, x; pm_in_set(s, y, p) && !pm_in_set(t, u, p)
+                && pm_edge(s, p, x) && pm_in_set(s, y, x) ==> !pm_in_set(t, u, x);
+     assigns \nothing;
+     ensures \forall integer x; pm_reach(s, y, x) ==> pm_in_set(s, y, x) && !pm_in_set(t, u, x);
+  @/
+  static void lemma_reach_outside(pm_model s, pm_model t, int32_t y, int32_t u)
+  {
+  }
+*/
+
 /* -------------------------------------------------------- the collector */
 
 /* gc_refs := ob_refcnt, and mark as collecting. */
@@ -136,7 +170,7 @@ static void update_refs(pm_model *m, int32_t containers)
 static void subtract_refs(pm_model *m, int32_t containers)
 {
     /*@ ghost lemma_occ_mono(m); lemma_refs_mono(m, containers);
-              lemma_refs_step(m, containers); */
+              lemma_refs_step(m, containers); lemma_refs_zero(m, containers); */
     /*@ loop invariant o == containers || PM_MEMBER(m, o, containers);
         loop invariant PM_HEAP_OK(m);
         loop invariant \forall integer i; 0 <= i < m->nobjs ==> m->objs[i].slot0 == \at(m->objs[i].slot0, Pre)
@@ -153,6 +187,7 @@ static void subtract_refs(pm_model *m, int32_t containers)
     */
     for (int32_t o = m->objs[containers].gc_next; o != containers; o = m->objs[o].gc_next) {
         int32_t n = pm_traverse_count(m, o);
+        /*@ assert n == \at(m->objs, Pre)[o].nslots; */
         /*@ loop invariant 0 <= k <= n;
             loop invariant PM_HEAP_OK(m);
             loop invariant \forall integer i; 0 <= i < m->nobjs ==> m->objs[i].slot0 == \at(m->objs[i].slot0, Pre)
@@ -161,7 +196,7 @@ static void subtract_refs(pm_model *m, int32_t containers)
             loop invariant \forall integer v; PM_MEMBER(m, v, containers) ==>
               m->objs[v].gc_refs == \at(m->objs[v].gc_refs, Pre)
                 - pm_refs_from(\at(m->objs, Pre), m->slots, PM_GL, PM_GP, containers, pm_gpos[o], v, m->nobjs)
-                - PM_PART(m, o, k, v);
+                - PM_PART_OF(\at(m->objs, Pre)[o], m->slots, k, v);
             loop invariant \forall integer v; 0 <= v < m->nobjs && !PM_MEMBER(m, v, containers) ==>
               m->objs[v].gc_refs == \at(m->objs[v].gc_refs, Pre);
             loop assigns k, m->objs[PM_NHEADS .. m->nobjs - 1].gc_refs;
@@ -169,9 +204,41 @@ static void subtract_refs(pm_model *m, int32_t containers)
         */
         for (int32_t k = 0; k < n; k++) {
             int32_t v = pm_traverse_item(m, o, k);
+            /*@ assert item: v == m->slots[PM_TITEM_OF(\at(m->objs, Pre)[o], k)]; */
+            /*@ assert part_step_lt: PM_LT_OF(\at(m->objs, Pre)[o]) ==> \forall integer w;
+                  \let s0 = \at(m->objs, Pre)[o].slot0; \let hi = s0 + \at(m->objs, Pre)[o].nslots - k;
+                  pm_occ(m->slots, s0, hi, w) == pm_occ(m->slots, s0, hi - 1, w) + (w == v ? 1 : 0); */
+            /*@ assert part_step_fw: !PM_LT_OF(\at(m->objs, Pre)[o]) ==> \forall integer w;
+                  \let s0 = \at(m->objs, Pre)[o].slot0;
+                  pm_occ(m->slots, s0, s0 + k + 1, w) == pm_occ(m->slots, s0, s0 + k, w) + (w == v ? 1 : 0); */
+            /*@ assert part_step: \forall integer w;
+                  PM_PART_OF(\at(m->objs, Pre)[o], m->slots, k + 1, w)
+                  == PM_PART_OF(\at(m->objs, Pre)[o], m->slots, k, w) + (w == v ? 1 : 0); */
+            /*@ assert part_le: \forall integer w;
+                  PM_PART_OF(\at(m->objs, Pre)[o], m->slots, k + 1, w)
+                  <= pm_occ_obj(\at(m->objs, Pre), m->slots, o, w); */
+            /*@ assert refs_left: \forall integer w; PM_MEMBER(m, w, containers) ==>
+                  m->objs[w].gc_refs >= pm_occ_obj(\at(m->objs, Pre), m->slots, o, w)
+                                        - PM_PART_OF(\at(m->objs, Pre)[o], m->slots, k, w); */
+            /*@ assert v >= 0 && m->objs[v].collecting ==> m->objs[v].gc_refs >= 1; */
             if (v >= 0 && m->objs[v].collecting)
                 m->objs[v].gc_refs--;
         }
+        /*@ assert part_all: \forall integer w;
+              PM_PART_OF(\at(m->objs, Pre)[o], m->slots, n, w)
+              == pm_occ_obj(\at(m->objs, Pre), m->slots, o, w); */
+        /*@ assert done_o: \forall integer w; PM_MEMBER(m, w, containers) ==>
+              m->objs[w].gc_refs == \at(m->objs[w].gc_refs, Pre)
+                - pm_refs_from(\at(m->objs, Pre), m->slots, PM_GL, PM_GP, containers, pm_gpos[o], w, m->nobjs)
+                - pm_occ_obj(\at(m->objs, Pre), m->slots, o, w); */
+        /*@ assert next_pos: (m->objs[o].gc_next == containers ? pm_glen[containers] + 1
+                              : pm_gpos[m->objs[o].gc_next]) == pm_gpos[o] + 1; */
+        /*@ assert step_o: \forall integer w;
+              pm_refs_from(\at(m->objs, Pre), m->slots, PM_GL, PM_GP, containers, pm_gpos[o], w, m->nobjs)
+              + pm_occ_obj(\at(m->objs, Pre), m->slots, o, w)
+              == pm_refs_from(\at(m->objs, Pre), m->slots, PM_GL, PM_GP, containers,
+                   (m->objs[o].gc_next == containers ? pm_glen[containers] + 1
+                    : pm_gpos[m->objs[o].gc_next]), w, m->nobjs); */
     }
 }
 
@@ -252,9 +319,12 @@ static void visit_reachable(pm_model *m, int32_t v, int32_t young)
 */
 static void move_unreachable(pm_model *m, int32_t young, int32_t unreachable)
 {
+    /*@ ghost pm_model pm_pre = *m; */
     int32_t o = m->objs[young].gc_next;
     /*@ loop invariant PM_HEAP_OK(m);
         loop invariant PM_ACTIVE(m, young) && PM_ACTIVE(m, unreachable);
+        loop invariant keep_act: \forall integer h; 0 <= h < PM_NHEADS
+          && \at(m->objs[h].gc_next, Pre) >= 0 ==> m->objs[h].gc_next >= 0;
         loop invariant o == young || PM_MEMBER(m, o, young);
         loop invariant PM_SCAN_FRAME(m, young);
         loop invariant \forall integer x; 0 <= x < m->nobjs && \at(pm_glist[x], Pre) == young
@@ -281,6 +351,8 @@ static void move_unreachable(pm_model *m, int32_t young, int32_t unreachable)
             /*@ loop invariant 0 <= k <= n;
                 loop invariant PM_HEAP_OK(m);
                 loop invariant PM_ACTIVE(m, young) && PM_ACTIVE(m, unreachable);
+                loop invariant keep_act_in: \forall integer h; 0 <= h < PM_NHEADS
+                  && \at(m->objs[h].gc_next, Pre) >= 0 ==> m->objs[h].gc_next >= 0;
                 loop invariant PM_MEMBER(m, o, young) && pm_gpos[o] == \at(pm_gpos[o], LoopEntry);
                 loop invariant m->objs[o].collecting && m->objs[o].gc_refs > 0;
                 loop invariant PM_SCAN_FRAME(m, young);
@@ -325,6 +397,7 @@ static void move_unreachable(pm_model *m, int32_t young, int32_t unreachable)
     /*@ assert closed: \forall integer p, x; pm_in_set(\at(*m, Pre), young, p)
                && !pm_in_set(*m, unreachable, p) && pm_edge(\at(*m, Pre), p, x)
                && pm_in_set(\at(*m, Pre), young, x) ==> !pm_in_set(*m, unreachable, x); */
+    /*@ ghost lemma_reach_outside(pm_pre, *m, young, unreachable); */
 }
 
 static void deduce_unreachable(pm_model *m, int32_t base, int32_t unreachable, int gen)

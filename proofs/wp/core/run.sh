@@ -42,7 +42,7 @@ BASE=(
     pm_traverse_item pm_traverse_count
     gc_list_init gc_list_is_empty gc_list_append gc_list_remove gc_list_move
     gc_list_merge gc_list_size pm_track pm_untrack
-    lemma_occ_mono lemma_refs_mono lemma_refs_step
+    lemma_occ_mono lemma_refs_mono lemma_refs_step lemma_refs_zero lemma_reach_outside
     update_refs subtract_refs visit_reachable move_unreachable
     untrack_tuples untrack_dicts has_legacy_finalizer move_legacy_finalizers
     move_legacy_finalizer_reachable clear_collecting clear_unreachable
