@@ -1,7 +1,14 @@
-/* heapgen.c: bmc_heap_build (heapgen.h). */
+/* heapgen.c: bmc_heap_build (heapgen.h), on the static model of smodel.c.
+ *
+ * Everything whose position can be fixed is a constant: object I is at
+ * index first + I, its slots at a fixed place of the pool (two per
+ * object, a weak reference leaving them unused), the names first in the
+ * pool.  What varies is chosen nondeterministically: the class of each
+ * object, every slot value, every name, every referent, every generation,
+ * every FINALIZED bit, and the reference counts, which only
+ * pm_model_is_valid then pins down. */
 #include "heapgen.h"
-
-#include <string.h>
+#include "smodel.h"
 
 /* A nondeterministic reference: None or one of the heap's objects. */
 static int32_t any_ref(const bmc_heap *h)
@@ -11,108 +18,161 @@ static int32_t any_ref(const bmc_heap *h)
     return v;
 }
 
-static bool declare(pm_model *m, pm_del_action del, int32_t *cls)
+/* Trace class C as pm_model_declare stores it (no PM_DEL_CREATE here). */
+static int32_t declare(pm_model *m, pm_del_action del)
 {
-    pm_class c;
-    memset(&c, 0, sizeof c);
-    c.kind = PM_KIND_INSTANCE;
-    c.nslots = BMC_NSLOTS;
-    c.weakrefable = true;
-    c.del = del;
-    c.del_name = del == PM_DEL_RESURRECT ? BMC_RNAME : -1;
-    c.del_slot = c.del_class = -1;
-    *cls = m->nclasses;
-    return pm_model_declare(m, &c);
-}
-
-/* Link weak reference W to referent O as weakref___new__ does: a
- * callback-less reference first, one with a callback after it. */
-static void link_weakref(pm_model *m, int32_t w, int32_t o)
-{
-    pm_objx *x = &m->objx[w];
-    x->wr_object = o;
-    int32_t head = m->objx[o].wr_list;
-    if (m->objs[w].has_callback && head >= 0 && !m->objs[head].has_callback) {
-        x->wr_prev = head;
-        x->wr_next = m->objx[head].wr_next;
-        if (x->wr_next >= 0)
-            m->objx[x->wr_next].wr_prev = w;
-        m->objx[head].wr_next = w;
-    } else {
-        x->wr_prev = -1;
-        x->wr_next = head;
-        if (head >= 0)
-            m->objx[head].wr_prev = w;
-        m->objx[o].wr_list = w;
-    }
+    pm_class *c = &m->classes[m->nclasses];
+    c->kind = PM_KIND_INSTANCE;
+    c->nslots = BMC_NSLOTS;
+    c->weakrefable = true;
+    c->del = del;
+    c->del_name = del == PM_DEL_RESURRECT ? BMC_RNAME : -1;
+    c->del_slot = c->del_class = -1;
+    return m->nclasses++;
 }
 
 bool bmc_heap_build(bmc_heap *h, unsigned classes, unsigned gens)
 {
-    memset(h, 0, sizeof *h);
-    pm_model *m = pm_model_new(pm_profile_find("3.11"), NULL);
-    if (!m || !bmc_reserve(m))
-        return false;
+    __CPROVER_assert(PM_NHEADS + 2 + BMC_NOBJ <= BMC_CAP_OBJS &&
+                     BMC_NNAMES + 1 + BMC_NOBJ * BMC_NSLOTS <= BMC_CAP_SLOTS &&
+                     PM_NBUILTIN_CLASSES + 3 <= BMC_CAP_CLASSES && BMC_NOBJ <= SPEC_MAX,
+                     "harness: the static tables hold the heap");
+    pm_model *m = bmc_model_init();
     h->m = m;
     /* gc.disable(): collections happen only where the harness asks */
     m->enabled = false;
     h->cls[BMC_C_WEAK_CB] = h->cls[BMC_C_WEAK] = PM_CLS_WEAKREF;
-    if (!declare(m, PM_DEL_NONE, &h->cls[BMC_C_PLAIN]) ||
-        !declare(m, PM_DEL_OBSERVE, &h->cls[BMC_C_OBSERVE]) ||
-        !declare(m, PM_DEL_RESURRECT, &h->cls[BMC_C_RESURRECT]))
-        return false;
+    h->cls[BMC_C_PLAIN] = declare(m, PM_DEL_NONE);
+    h->cls[BMC_C_OBSERVE] = declare(m, PM_DEL_OBSERVE);
+    h->cls[BMC_C_RESURRECT] = declare(m, PM_DEL_RESURRECT);
+
+    /* the namespace: BMC_NNAMES names, then the one the resurrecting
+     * class binds; its slots come first in the pool */
+    int32_t nsl = BMC_NNAMES + 1;
+    m->objs[m->ns].slot0 = 0;
+    m->objs[m->ns].nslots = nsl;
+    m->objx[m->ns].capslots = nsl;
+    m->nslotpool = nsl + BMC_NOBJ * BMC_NSLOTS;
 
     h->first = m->nobjs;
     h->n = BMC_NOBJ;
+    m->nobjs += BMC_NOBJ;
     for (int32_t i = 0; i < BMC_NOBJ; i++) {
-        uint8_t k = (uint8_t)nondet_int32();
+        uint8_t k = (uint8_t)bmc_range(0, BMC_C_ALL);
         __CPROVER_assume((k == BMC_C_PLAIN || k == BMC_C_OBSERVE || k == BMC_C_RESURRECT ||
                           k == BMC_C_WEAK_CB || k == BMC_C_WEAK) && (k & classes));
         h->kind[i] = k;
         bool weak = k == BMC_C_WEAK_CB || k == BMC_C_WEAK;
-        int32_t o = pm_obj_new(m, h->cls[k], weak ? 0 : BMC_NSLOTS, PM_LABEL_NONE);
-        __CPROVER_assert(o == bmc_obj(h, i), "harness: objects are numbered in order");
-        pm_assign_uid(m, o);
-        m->objs[o].refcnt = nondet_int32();
-        __CPROVER_assume(m->objs[o].refcnt >= 1);
-        m->objs[o].has_callback = k == BMC_C_WEAK_CB;
-        m->objs[o].finalized = (k == BMC_C_OBSERVE || k == BMC_C_RESURRECT) && nondet_bool();
-    }
-    /* slots and weak referents, once every object exists */
-    for (int32_t i = 0; i < BMC_NOBJ; i++) {
         int32_t o = bmc_obj(h, i);
-        if (h->kind[i] == BMC_C_WEAK_CB || h->kind[i] == BMC_C_WEAK) {
-            int32_t r = any_ref(h);
-            if (r >= 0) {
-                uint8_t rk = h->kind[r - h->first];
-                __CPROVER_assume(rk == BMC_C_PLAIN || rk == BMC_C_OBSERVE || rk == BMC_C_RESURRECT);
-                /* weakref___new__ reuses the one callback-less reference */
-                if (h->kind[i] == BMC_C_WEAK) {
-                    int32_t head = m->objx[r].wr_list;
-                    __CPROVER_assume(head < 0 || m->objs[head].has_callback);
-                }
-                link_weakref(m, o, r);
-            }
-            continue;
-        }
-        for (int32_t k = 0; k < BMC_NSLOTS; k++)
-            pm_slot_put(m, o, k, any_ref(h));
+        pm_obj *p = &m->objs[o];
+        p->kind = weak ? PM_KIND_WEAKREF : PM_KIND_INSTANCE;
+        p->slot0 = nsl + i * BMC_NSLOTS;
+        p->nslots = weak ? 0 : BMC_NSLOTS;
+        p->live = true;
+        p->refcnt = nondet_int32();
+        __CPROVER_assume(p->refcnt >= 1);
+        p->has_callback = k == BMC_C_WEAK_CB;
+        p->finalized = (k == BMC_C_OBSERVE || k == BMC_C_RESURRECT) && nondet_bool();
+        pm_objx *x = &m->objx[o];
+        x->cls = h->cls[k];
+        x->uid = i + 1;
+        x->capslots = BMC_NSLOTS;
+        x->wr_list = x->wr_object = x->wr_prev = x->wr_next = -1;
+        for (int32_t s = 0; s < BMC_NSLOTS; s++)
+            m->slots[p->slot0 + s] = weak ? PM_NULL : any_ref(h);
     }
-    /* generations: each object on one list, in index order */
+    m->next_uid = BMC_NOBJ;
+    /* weak referents, once every object exists: any instance, or none */
+    int32_t ref[BMC_NOBJ];
+    for (int32_t i = 0; i < BMC_NOBJ; i++) {
+        ref[i] = -1;
+        if (h->kind[i] != BMC_C_WEAK_CB && h->kind[i] != BMC_C_WEAK)
+            continue;
+        int32_t r = any_ref(h);
+        if (r >= 0) {
+            uint8_t rk = h->kind[r - h->first];
+            __CPROVER_assume(rk == BMC_C_PLAIN || rk == BMC_C_OBSERVE || rk == BMC_C_RESURRECT);
+        }
+        ref[i] = r;
+    }
+    /* Each referent's list as weakref___new__ leaves it (model/refcount.c,
+     * pm_new_weakref): the one callback-less reference first (it is
+     * reused, so there is at most one), then those with a callback, here
+     * in index order.  Every link is computed for a fixed index: no write
+     * at a symbolic index. */
+    for (int32_t j = 0; j < BMC_NOBJ; j++) {
+        bool basic = h->kind[j] == BMC_C_WEAK;
+        for (int32_t i = 0; i < j; i++)
+            __CPROVER_assume(!(basic && h->kind[i] == BMC_C_WEAK && ref[i] == ref[j] && ref[j] >= 0));
+    }
+    for (int32_t i = 0; i < BMC_NOBJ; i++) {
+        int32_t o = bmc_obj(h, i), basic = -1, first_cb = -1;
+        for (int32_t j = BMC_NOBJ - 1; j >= 0; j--) {
+            if (ref[j] != o)
+                continue;
+            if (h->kind[j] == BMC_C_WEAK)
+                basic = bmc_obj(h, j);
+            else
+                first_cb = bmc_obj(h, j);
+        }
+        m->objx[o].wr_list = basic >= 0 ? basic : first_cb;
+    }
+    for (int32_t j = 0; j < BMC_NOBJ; j++) {
+        int32_t w = bmc_obj(h, j), r = ref[j];
+        pm_objx *x = &m->objx[w];
+        x->wr_object = r;
+        if (r < 0)
+            continue;
+        int32_t prev = -1, next = -1;
+        for (int32_t i = 0; i < BMC_NOBJ; i++) {
+            if (i == j || ref[i] != r)
+                continue;
+            if (h->kind[j] == BMC_C_WEAK) {         /* first: next is the first cb */
+                if (next < 0)
+                    next = bmc_obj(h, i);
+            } else if (h->kind[i] == BMC_C_WEAK) {  /* the basic one comes first */
+                if (prev < 0)
+                    prev = bmc_obj(h, i);
+            } else if (i < j) {
+                prev = bmc_obj(h, i);                /* the last cb before j */
+            } else if (next < 0) {
+                next = bmc_obj(h, i);                /* the first cb after j */
+            }
+        }
+        x->wr_prev = prev;
+        x->wr_next = next;
+    }
+    /* generations: nondecreasing in index order, each list in index
+     * order.  No generality is lost: classes, slots and names are chosen
+     * per object, so any other layout is this one with the objects
+     * renumbered. */
     for (int32_t i = 0; i < BMC_NOBJ; i++) {
         int32_t g = nondet_int32();
         __CPROVER_assume(g >= 0 && g <= 2 && ((gens >> g) & 1));
+        __CPROVER_assume(i == 0 || g >= h->gen[i - 1]);
         h->gen[i] = (uint8_t)g;
-        gc_list_append(m, bmc_obj(h, i), g);
     }
-    /* the namespace: BMC_NNAMES names bound to anything, and the name the
-     * resurrecting finalizer binds, unbound */
-    if (!pm_slots_grow(m, m->ns, BMC_NNAMES + 1))
-        return false;
-    m->objs[m->ns].nslots = BMC_NNAMES + 1;
+    for (int32_t i = 0; i < BMC_NOBJ; i++) {
+        int32_t o = bmc_obj(h, i), g = h->gen[i];
+        m->objs[o].list = (uint8_t)g;
+        m->objs[o].gc_prev = i > 0 && h->gen[i - 1] == g ? o - 1 : g;
+        m->objs[o].gc_next = i + 1 < BMC_NOBJ && h->gen[i + 1] == g ? o + 1 : g;
+    }
+    for (int32_t g = PM_HEAD_GEN0; g <= PM_HEAD_GEN2; g++) {
+        int32_t first = g, last = g;
+        for (int32_t i = BMC_NOBJ - 1; i >= 0; i--)
+            if (h->gen[i] == g)
+                first = bmc_obj(h, i);
+        for (int32_t i = 0; i < BMC_NOBJ; i++)
+            if (h->gen[i] == g)
+                last = bmc_obj(h, i);
+        m->objs[g].gc_next = first;
+        m->objs[g].gc_prev = last;
+    }
+    /* the names: each bound to any object or unbound; R unbound */
     for (int32_t k = 0; k < BMC_NNAMES; k++)
-        pm_slot_put(m, m->ns, k, any_ref(h));
-    pm_slot_put(m, m->ns, BMC_RNAME, PM_NULL);
+        m->slots[k] = any_ref(h);
+    m->slots[BMC_RNAME] = PM_NULL;
     __CPROVER_assume(pm_model_is_valid(m, NULL, 0));
     return true;
 }

@@ -1,6 +1,6 @@
 /* heapgen.h: nondeterministic heaps for the collector harnesses.
  *
- * bmc_heap_build makes a 3.11 model (tables reserved: reserve.c) holding
+ * bmc_heap_build makes a 3.11 model (static tables: smodel.c) holding
  * BMC_NOBJ objects after the two frozen lists, each of a class chosen
  * nondeterministically among those the harness allows, with every slot
  * holding None or any of the objects, every name of the namespace bound to
@@ -11,14 +11,23 @@
  * the predicate the unit tests check at run time, plus "every object is
  * referred to" (refcnt >= 1), which pm_model_is_valid does not state.
  *
- * Objects are laid out in index order on their lists.  That loses no
- * generality: classes and slots are chosen per object, so any other order
- * of a list is the same heap with the objects renumbered. */
+ * Generations are nondecreasing in index order and each list is in index
+ * order.  That loses no generality: classes and slots are chosen per
+ * object, so any other layout is the same heap with the objects
+ * renumbered.  A referent's weak references are listed callback-less one
+ * first, then those with a callback in index order (the order in which
+ * their callbacks run is therefore one order among the possible ones).
+ *
+ * Every table is static (smodel.c) and every write of the builder is at a
+ * fixed index: the builder and pm_model_is_valid alone verify in about
+ * 40 s at 5 objects (CBMC 6.6, cadical).
+ */
 #ifndef PM_BMC_HEAPGEN_H
 #define PM_BMC_HEAPGEN_H
 
 #include "bmc.h"
 #include "heap.h"
+#include "spec.h"
 
 #ifndef BMC_NOBJ
 #define BMC_NOBJ 5            /* objects in the heap                        */
@@ -51,8 +60,8 @@ typedef struct bmc_heap {
 } bmc_heap;
 
 /* Build the heap.  CLASSES: allowed BMC_C_* bits; GENS: allowed
- * generations (bit g for generation g).  Returns false only when the
- * model could not be made (an allocation failed). */
+ * generations (bit g for generation g).  Always returns true (no
+ * allocation is made). */
 bool bmc_heap_build(bmc_heap *h, unsigned classes, unsigned gens);
 
 /* Index of the object numbered I (0-based) and back. */
