@@ -165,7 +165,7 @@ void gc_list_append(pm_model *m, int32_t node, int32_t head)
       pm_glen[head]++;
       /@ loop invariant PM_NHEADS <= i <= m->nobjs;
          loop invariant \forall integer h; 0 <= h < PM_NHEADS ==>
-           pm_cnt(h, i) == pm_cnt{Pre}(h, i) + (h == head && node < i ? 1 : 0);
+           pm_cnt(h, i) == PM_CNT_AT(h, i, Pre) + (h == head && node < i ? 1 : 0);
          loop invariant \forall integer h; 0 <= h < PM_NHEADS ==>
            pm_cnt(h, i) <= i - PM_NHEADS;
          loop assigns i;
@@ -192,7 +192,7 @@ void gc_list_remove(pm_model *m, int32_t node)
          loop invariant \forall integer i; 0 <= i < PM_GHOST_CAP(m) && !(PM_NHEADS <= i < j) ==>
            pm_gpos[i] == \at(pm_gpos[i], Pre);
          loop invariant \forall integer g; 0 <= g < PM_NHEADS ==>
-           pm_cnt(g, j) == pm_cnt{Pre}(g, j) - (g == h && node < j ? 1 : 0);
+           pm_cnt(g, j) == PM_CNT_AT(g, j, Pre) - (g == h && node < j ? 1 : 0);
          loop assigns j, pm_gpos[..];
          loop variant m->nobjs - j; @/
       for (int32_t j = PM_NHEADS; j < m->nobjs; j++)
@@ -257,8 +257,8 @@ void gc_list_merge(pm_model *m, int32_t from, int32_t to)
       pm_glen[from] = 0;
       /@ loop invariant PM_NHEADS <= i <= m->nobjs;
          loop invariant \forall integer g; 0 <= g < PM_NHEADS ==>
-           pm_cnt(g, i) == (g == to ? pm_cnt{Pre}(to, i) + pm_cnt{Pre}(from, i)
-                            : g == from ? 0 : pm_cnt{Pre}(g, i));
+           pm_cnt(g, i) == (g == to ? PM_CNT_AT(to, i, Pre) + PM_CNT_AT(from, i, Pre)
+                            : g == from ? 0 : PM_CNT_AT(g, i, Pre));
          loop invariant pm_cnt(to, i) <= i - PM_NHEADS;
          loop assigns i;
          loop variant m->nobjs - i; @/
