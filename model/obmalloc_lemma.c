@@ -10,6 +10,17 @@
  * executable build compiles nothing from this file. */
 #include "obmalloc_core.h"
 
+/* Pool Q of arena A: its number in the arena is its remainder. */
+/*@ ghost
+  /@ requires 0 <= a && a * NPOOLS <= q < a * NPOOLS + NPOOLS;
+     assigns \nothing;
+     ensures q % NPOOLS == q - a * NPOOLS && q / NPOOLS == a;
+  @/
+  void lemma_pool_mod(int q, int a)
+  {
+  }
+*/
+
 /* One pool of arena A, from arena_pools: the solvers find this instance
  * alone (its index is a sum) but not inside a larger goal. */
 /*@ ghost
@@ -195,3 +206,4 @@
     }
   }
 */
+

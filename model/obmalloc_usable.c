@@ -6,6 +6,26 @@
  * proved by Frama-C/WP (proofs/wp/run-wp.sh). */
 #include "obmalloc_core.h"
 
+/* Lemma functions (ghost, obmalloc_lemma.c) relating the state before and
+ * after a change of one arena's free pools. */
+/*@ ghost void lemma_unused_keep(pm_obm x, pm_obm y); */
+/*@ ghost void lemma_used_same(pm_obm x, pm_obm y, int p); */
+/*@ ghost void lemma_take_arenas(pm_obm x, pm_obm y, int a, int p); */
+/*@ ghost void lemma_take_usable(pm_obm x, pm_obm y, int a); */
+/*@ ghost void lemma_pool_mod(int q, int a); */
+/*@ ghost void lemma_all_cached(pm_obm x, int a); */
+/*@ ghost void lemma_fp_room(pm_obm x, int a, int p); */
+/*@ ghost void lemma_not_cached(pm_obm x, int a, int p); */
+/*@ ghost void lemma_give_arenas(pm_obm x, pm_obm y, int a, int p); */
+/*@ ghost void lemma_used_give(pm_obm x, pm_obm y, int p); */
+/*@ ghost void lemma_listed_class(pm_obm x, int p); */
+/*@ ghost void lemma_pool_fpos(pm_obm_pool v, int f); */
+/*@ ghost void lemma_last_after(pm_obm x, int a); */
+/*@ ghost void lemma_arenas_drop(pm_obm x, pm_obm y, int a); */
+/*@ ghost void lemma_give_release(pm_obm x, pm_obm y, int a); */
+/*@ ghost void lemma_give_head(pm_obm x, pm_obm y, int a); */
+/*@ ghost void lemma_give_more(pm_obm x, pm_obm y, int a, int l); */
+
 /* --------------------------------------------------------- usable_arenas */
 /* The model keeps arena_rank, each usable arena's position in the list, so
  * that the list's order is a fact about numbers (spec/obmalloc.md). */
@@ -195,10 +215,13 @@ static void usable_move_after(pm_obm *st, int32_t a, int32_t l)
 */
 int32_t obm_take_pool(pm_obm *st)
 {
+    /*@ ghost pm_obm g0 = pm_g; */
     int32_t a = S.usable_arenas;
     /*@ assert a_ok: arena_ok(pm_g.arenas[a], pm_g.pools, pm_g.pool_next, a); */
     /* its pools, by their index in the table */
     /*@ ghost lemma_pools_q(pm_g, a); */
+    /*@ assert usable: 0 <= a < pm_g.maxarenas
+          && pm_g.arenas[a].address != 0 && pm_g.arenas[a].nfreepools > 0; */
     int32_t nfp = S.arenas[a].nfreepools;
     if (S.nfp2lasta[nfp] == a)
         S.nfp2lasta[nfp] = PM_OBM_NONE;       /* the last with nfp */
@@ -208,10 +231,17 @@ int32_t obm_take_pool(pm_obm *st)
     if (S.arenas[a].freepools != PM_OBM_NONE) {
         p = S.arenas[a].freepools;            /* a cached pool */
         /*@ assert cached_ok: pool_ok(pm_g.pools[p]); */
+        /*@ ghost lemma_pool_mod(p, a); */
         S.arenas[a].freepools = S.pool_next[p];
         S.arenas[a].nfpcached--;
     } else {
+        /* no cached pool: a free pool never carved */
+        /*@ assert room: pm_g.arenas[a].nfpcached == 0
+              && 0 <= pm_g.arenas[a].ncarved < pm_g.arenas[a].ntotalpools
+              && pm_g.arenas[a].ntotalpools <= NPOOLS; */
         p = a * PM_OBM_MAX_POOLS + S.arenas[a].ncarved;   /* carve */
+        /*@ ghost lemma_pool_mod(p, a); */
+        /*@ assert p_range: 0 <= p < CAP * NPOOLS; */
         S.pools[p].szidx = PM_OBM_DUMMY_SZIDX;
         S.pools[p].count = 0;
         S.arenas[a].ncarved++;
@@ -219,6 +249,11 @@ int32_t obm_take_pool(pm_obm *st)
     S.arenas[a].nfreepools--;
     if (S.arenas[a].nfreepools == 0)
         obm_usable_remove(st, a);                 /* wholly allocated */
+    /* the invariant, one part at a time, from the state at entry */
+    /*@ ghost lemma_take_arenas(g0, pm_g, a, p); */
+    /*@ ghost lemma_used_same(g0, pm_g, p); */
+    /*@ ghost lemma_unused_keep(g0, pm_g); */
+    /*@ ghost lemma_take_usable(g0, pm_g, a); */
     return p;
 }
 
@@ -249,10 +284,21 @@ int32_t obm_take_pool(pm_obm *st)
 void obm_insert_to_freepool(pm_obm *st, int32_t a, int32_t p,
                             pm_obm_block *out)
 {
+    /*@ ghost pm_obm g0 = pm_g; */
+    /*@ ghost lemma_last_after(g0, a); */
+    /*@ ghost lemma_listed_class(g0, p); */
+    /* P is on a used list, so not cached, and the cache has room for it */
+    /*@ ghost lemma_not_cached(g0, a, p); */
+    /*@ ghost lemma_fp_room(g0, a, p); */
+    /* the links unlink changes are not those of a cached pool */
+    /*@ assert prev_used: pm_g.pool_prev[p] < 0 || pm_g.pool_prev[p] == p
+          || pm_g.pools[pm_g.pool_prev[p]].count > 0; */
     obm_used_unlink(st, p);
+    /*@ ghost pm_obm g1 = pm_g; */
     S.pool_next[p] = S.arenas[a].freepools;
     S.arenas[a].freepools = p;
     S.arenas[a].fpstack[S.arenas[a].nfpcached] = p;
+    /*@ ghost lemma_pool_fpos(pm_g.pools[p], pm_g.arenas[a].nfpcached); */
     S.pools[p].fpos = S.arenas[a].nfpcached;
     S.arenas[a].nfpcached++;
     int32_t nf = S.arenas[a].nfreepools;
@@ -265,10 +311,18 @@ void obm_insert_to_freepool(pm_obm *st, int32_t a, int32_t p,
     }
     nf++;
     S.arenas[a].nfreepools = nf;
+    /* the arenas and unused_arena_objects, before the arena moves */
+    /*@ ghost lemma_give_arenas(g0, pm_g, a, p); */
+    /*@ ghost lemma_unused_keep(g0, pm_g); */
+    /*@ ghost pm_obm g2 = pm_g; */
     if (nf == S.arenas[a].ntotalpools && S.arena_next[a] != PM_OBM_NONE) {
         /* case 1: wholly free and not last (bpo-37257) */
+        /*@ ghost lemma_all_cached(g2, a); */
         obm_release_arena(st, a);
         out->freed_arena = 1;
+        /*@ ghost lemma_arenas_drop(g2, pm_g, a); */
+        /*@ ghost lemma_used_give(g1, pm_g, p); */
+        /*@ ghost lemma_give_release(g0, pm_g, a); */
         return;
     }
     if (nf == 1) {
@@ -276,11 +330,17 @@ void obm_insert_to_freepool(pm_obm *st, int32_t a, int32_t p,
         obm_usable_push_head(st, a);
         if (S.nfp2lasta[1] == PM_OBM_NONE)
             S.nfp2lasta[1] = a;
+        /*@ ghost lemma_used_give(g1, pm_g, p); */
+        /*@ ghost lemma_unused_keep(g2, pm_g); */
+        /*@ ghost lemma_give_head(g0, pm_g, a); */
         return;
     }
     if (S.nfp2lasta[nf] == PM_OBM_NONE)
         S.nfp2lasta[nf] = a;
-    if (a == lastnf)
-        return;                             /* case 4: still in order */
-    usable_move_after(st, a, lastnf);       /* case 3: after lastnf */
+    if (a != lastnf)
+        usable_move_after(st, a, lastnf);   /* case 3: after lastnf */
+    /* case 4 (a == lastnf): still in order */
+    /*@ ghost lemma_used_give(g1, pm_g, p); */
+    /*@ ghost lemma_unused_keep(g2, pm_g); */
+    /*@ ghost lemma_give_more(g0, pm_g, a, lastnf); */
 }

@@ -12,12 +12,15 @@
 # Environment: PM_PROOF_BITS (64, default, or 32: the CPython configuration
 # under proof), WP_TIMEOUT (seconds per goal and prover, default 60),
 # WP_PAR (default 2), WP_CACHE (update, default, or replay in CI),
-# WP_FUNCTIONS (a comma-separated subset of the functions).
+# WP_FUNCTIONS (a comma-separated subset of the functions), WP_PROP (passed
+# to -wp-prop: only those properties of each function, e.g. "inv" or
+# "-pool,-where"; for re-proving the open parts while iterating -- a full run
+# leaves it unset).
 set -u -o pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT" || exit 2
-[ $# -ge 1 ] || set -- model/obmalloc_lemma.c model/obmalloc_pool.c model/obmalloc_arena.c \
+[ $# -ge 1 ] || set -- model/obmalloc_lemma.c model/obmalloc_lemma_take.c model/obmalloc_lemma_give.c model/obmalloc_pool.c model/obmalloc_arena.c \
                        model/obmalloc_usable.c model/obmalloc_entry.c
 for f in "$@"; do
     [ -f "$f" ] || { echo "run-wp.sh: error: no such file: $f" >&2; exit 2; }
@@ -84,6 +87,7 @@ total_goals=0 total_proven=0 total_time=0 bad=0
 for fn in $FUNCS; do
     log="$LOGDIR/$fn.log"
     sel=(-wp-fct "$fn")
+    [ -n "${WP_PROP:-}" ] && sel+=(-wp-prop "$WP_PROP")
     [ "$fn" = "(lemmas)" ] && sel=(-wp-prop @lemma)
     t0=$(date +%s.%N)
     frama-c "${WP_OPTS[@]}" "${sel[@]}" "$@" >"$log" 2>&1

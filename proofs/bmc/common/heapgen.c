@@ -10,13 +10,29 @@
 #include "heapgen.h"
 #include "smodel.h"
 
-/* A nondeterministic reference: None or one of the heap's objects. */
+/* A nondeterministic reference: None or one of the heap's objects.  With
+ * BMC_REF_CHAIN it is built as a chain of choices between constants, so
+ * that symbolic execution sees every index it can take (an index made by
+ * nondet_int32 and an assumption may, for symbolic execution, be any). */
 static int32_t any_ref(const bmc_heap *h)
 {
+#ifdef BMC_REF_CHAIN
+    int32_t v = PM_NULL;
+    for (int32_t i = 0; i < BMC_NOBJ; i++)
+        if (nondet_bool())
+            v = h->first + i;
+    return v;
+#else
     int32_t v = nondet_int32();
     __CPROVER_assume(v == PM_NULL || (v >= h->first && v < h->first + h->n));
     return v;
+#endif
 }
+
+#ifdef BMC_KINDS
+/* The class of each object, fixed at compile time (one run per mix). */
+static const uint8_t bmc_kinds[BMC_NOBJ] = BMC_KINDS;
+#endif
 
 /* Trace class C as pm_model_declare stores it (no PM_DEL_CREATE here). */
 static int32_t declare(pm_model *m, pm_del_action del)
@@ -58,7 +74,14 @@ bool bmc_heap_build(bmc_heap *h, unsigned classes, unsigned gens)
     h->n = BMC_NOBJ;
     m->nobjs += BMC_NOBJ;
     for (int32_t i = 0; i < BMC_NOBJ; i++) {
+#ifdef BMC_KINDS
+        uint8_t k = bmc_kinds[i];
+        __CPROVER_assert((k == BMC_C_PLAIN || k == BMC_C_OBSERVE || k == BMC_C_RESURRECT ||
+                          k == BMC_C_WEAK_CB || k == BMC_C_WEAK) && (k & classes),
+                         "harness: BMC_KINDS names allowed classes");
+#else
         uint8_t k = (uint8_t)bmc_range(0, BMC_C_ALL);
+#endif
         __CPROVER_assume((k == BMC_C_PLAIN || k == BMC_C_OBSERVE || k == BMC_C_RESURRECT ||
                           k == BMC_C_WEAK_CB || k == BMC_C_WEAK) && (k & classes));
         h->kind[i] = k;
@@ -147,7 +170,14 @@ bool bmc_heap_build(bmc_heap *h, unsigned classes, unsigned gens)
      * per object, so any other layout is this one with the objects
      * renumbered. */
     for (int32_t i = 0; i < BMC_NOBJ; i++) {
+#ifdef BMC_REF_CHAIN
+        int32_t g = -1;         /* a chain of constants, as in any_ref */
+        for (int32_t c = 0; c <= 2; c++)
+            if (((gens >> c) & 1) && (g < 0 || nondet_bool()))
+                g = c;
+#else
         int32_t g = nondet_int32();
+#endif
         __CPROVER_assume(g >= 0 && g <= 2 && ((gens >> g) & 1));
         __CPROVER_assume(i == 0 || g >= h->gen[i - 1]);
         h->gen[i] = (uint8_t)g;
@@ -173,6 +203,18 @@ bool bmc_heap_build(bmc_heap *h, unsigned classes, unsigned gens)
     for (int32_t k = 0; k < BMC_NNAMES; k++)
         m->slots[k] = any_ref(h);
     m->slots[BMC_RNAME] = PM_NULL;
+#ifdef BMC_REF_CHAIN
+    /* each count computed from the slots and names that hold the object
+     * (what heap_build proves pm_model_is_valid to force), so that it is
+     * an expression over the choices, or a constant on one path */
+    for (int32_t i = 0; i < BMC_NOBJ; i++) {
+        int32_t o = bmc_obj(h, i), c = 0;
+        for (int32_t s = 0; s < nsl + BMC_NOBJ * BMC_NSLOTS; s++)
+            c += m->slots[s] == o;
+        __CPROVER_assume(c >= 1);
+        m->objs[o].refcnt = c;
+    }
+#endif
     __CPROVER_assume(pm_model_is_valid(m, NULL, 0));
     return true;
 }

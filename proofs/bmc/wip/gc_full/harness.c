@@ -11,6 +11,9 @@
 #include "spec.h"
 
 #define N BMC_NOBJ
+#ifndef BMC_GENS
+#define BMC_GENS 7               /* the generations objects may start in */
+#endif
 #ifndef BMC_CLASSES
 #define BMC_CLASSES BMC_C_ALL   /* the classes the heap may use (heapgen.h) */
 #endif
@@ -32,7 +35,7 @@ static int count_events(const bmc_heap *h, int32_t first_event, pm_event_kind ki
 int main(void)
 {
     bmc_heap h;
-    if (!bmc_heap_build(&h, BMC_CLASSES, 7))
+    if (!bmc_heap_build(&h, BMC_CLASSES, BMC_GENS))
         return 0;
     pm_model *m = h.m;
 
