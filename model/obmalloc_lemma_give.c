@@ -44,6 +44,16 @@
        loop variant n - k; @/
     for (int k = 0; k < n; k++) {
       /@ assert at: x.pools[x.arenas[a].fpstack[m]].fpos == m; @/
+      int q = a * PM_OBM_MAX_POOLS + k;
+      if (x.arenas[a].fpstack[m] == q) {
+        /@ assert hit: x.pools[q].fpos == m
+             && x.arenas[a].fpstack[x.pools[q].fpos] == q; @/
+      } else {
+        /@ assert miss: (0 <= x.pools[q].fpos < m + 1
+             && x.arenas[a].fpstack[x.pools[q].fpos] == q)
+           <==> (0 <= x.pools[q].fpos < m
+                 && x.arenas[a].fpstack[x.pools[q].fpos] == q); @/
+      }
       /@ assert st: ((0 <= x.pools[a * NPOOLS + k].fpos < m + 1
              && x.arenas[a].fpstack[x.pools[a * NPOOLS + k].fpos]
                 == a * NPOOLS + k) ? 1 : 0)
@@ -166,6 +176,37 @@
   }
 */
 
+/* arena_pools, stated over the pool's index in the table (q = A * NPOOLS
+ * + k, arena_pools_but with no pool in hand), back to the pool's number k
+ * in the arena: the converse of lemma_pools_q (obmalloc_lemma.c). */
+/*@ ghost
+  /@ requires 0 <= a < CAP;
+     requires 0 <= x.arenas[a].ncarved <= NPOOLS;
+     requires arena_pools_but(x.arenas[a], x.pools, a, -1);
+     assigns \nothing;
+     ensures arena_pools(x.arenas[a], x.pools, a);
+  @/
+  void lemma_pools_k(pm_obm x, int a)
+  {
+    /@ loop invariant 0 <= k <= x.arenas[a].ncarved;
+       loop invariant \forall integer i; 0 <= i < k ==>
+         pool_ok(x.pools[a * NPOOLS + i])
+         && (x.pools[a * NPOOLS + i].count == 0 ==>
+               0 <= x.pools[a * NPOOLS + i].fpos < x.arenas[a].nfpcached
+               && x.arenas[a].fpstack[x.pools[a * NPOOLS + i].fpos]
+                  == a * NPOOLS + i);
+       loop assigns k;
+       loop variant x.arenas[a].ncarved - k; @/
+    for (int k = 0; k < x.arenas[a].ncarved; k++) {
+      /@ assert at: pool_ok(x.pools[a * NPOOLS + k])
+           && (x.pools[a * NPOOLS + k].count == 0 ==>
+                 0 <= x.pools[a * NPOOLS + k].fpos < x.arenas[a].nfpcached
+                 && x.arenas[a].fpstack[x.pools[a * NPOOLS + k].fpos]
+                    == a * NPOOLS + k); @/
+    }
+  }
+*/
+
 /* obm_insert_to_freepool: empty pool P of arena A, carved and not cached,
  * goes on top of A's cache (fpos, pool_next[P], fpstack, nfpcached,
  * freepools, nfreepools): every arena is well formed. */
@@ -246,6 +287,19 @@
                  < a * NPOOLS + y.arenas[a].ncarved
                && y.pools[y.arenas[a].fpstack[i]].count == 0
                && y.pools[y.arenas[a].fpstack[i]].fpos == i; @/
+          /@ assert x_chain: \forall integer i;
+               1 <= i < x.arenas[a].nfpcached ==>
+               x.pool_next[x.arenas[a].fpstack[i]]
+               == x.arenas[a].fpstack[i - 1]
+               && x.arenas[a].fpstack[i] != p
+               && x.pools[x.arenas[a].fpstack[i]].count == 0; @/
+          /@ assert chain_old: \forall integer i;
+               1 <= i < x.arenas[a].nfpcached ==>
+               y.pool_next[y.arenas[a].fpstack[i]]
+               == y.arenas[a].fpstack[i - 1]; @/
+          /@ assert chain_top: x.arenas[a].nfpcached >= 1 ==>
+               y.pool_next[y.arenas[a].fpstack[x.arenas[a].nfpcached]]
+               == y.arenas[a].fpstack[x.arenas[a].nfpcached - 1]; @/
           /@ assert chain: \forall integer i;
                1 <= i < y.arenas[a].nfpcached ==>
                y.pool_next[y.arenas[a].fpstack[i]]
@@ -258,14 +312,10 @@
                && (y.pools[q].count == 0 ==>
                      0 <= y.pools[q].fpos < y.arenas[a].nfpcached
                      && y.arenas[a].fpstack[y.pools[q].fpos] == q); @/
-          /@ assert pools_q: \forall integer k;
-               0 <= k < y.arenas[a].ncarved ==>
-               pool_ok(y.pools[a * NPOOLS + k])
-               && (y.pools[a * NPOOLS + k].count == 0 ==>
-                     0 <= y.pools[a * NPOOLS + k].fpos
-                        < y.arenas[a].nfpcached
-                     && y.arenas[a].fpstack[y.pools[a * NPOOLS + k].fpos]
-                        == a * NPOOLS + k); @/
+          /@ assert p_cached: 0 <= y.pools[p].fpos < y.arenas[a].nfpcached
+               && y.arenas[a].fpstack[y.pools[p].fpos] == p; @/
+          /@ assert but_y: arena_pools_but(y.arenas[a], y.pools, a, -1); @/
+          lemma_pools_k(y, a);
           /@ assert pools: arena_pools(y.arenas[a], y.pools, a); @/
         }
       }

@@ -183,8 +183,11 @@ static void usable_move_after(pm_obm *st, int32_t a, int32_t l)
  * and usable_arenas as CPython does.  The pool returned is empty. */
 /*@ requires PM_INV && pm_g.usable_arenas != -1;
     assigns pm_g.nfp2lasta[0 .. NPOOLS], pm_g.arenas[0 .. CAP - 1],
-            pm_g.pools[0 .. CAP * NPOOLS - 1].szidx,
-            pm_g.pools[0 .. CAP * NPOOLS - 1].count,
+            // only the pool carved, if one is (the cached path writes none)
+            pm_g.pools[pm_g.usable_arenas * NPOOLS
+                       + pm_g.arenas[pm_g.usable_arenas].ncarved].szidx,
+            pm_g.pools[pm_g.usable_arenas * NPOOLS
+                       + pm_g.arenas[pm_g.usable_arenas].ncarved].count,
             pm_g.usable_arenas, pm_g.nusable, pm_g.arena_rank[0 .. CAP - 1],
             pm_g.arena_next[0 .. CAP - 1], pm_g.arena_prev[0 .. CAP - 1];
     ensures where: \old(pm_g.usable_arenas) * NPOOLS <= \result

@@ -14,6 +14,7 @@
 #             says at which bound coverage was measured)
 #   COVER_TIMEOUT  seconds for the coverage run (default BMC_TIMEOUT); when
 #             it runs out the table says so instead of a coverage figure
+#   TIMEOUT   seconds for the verification run (default BMC_TIMEOUT)
 # Every harness runs with the same checks and with --unwinding-assertions,
 # so a bound that is too small is a failure, never a silent cut.  Then a
 # second run with --cover location gives the coverage.  One line per
@@ -21,7 +22,8 @@
 #
 # Environment: BMC_JOBS (parallel harnesses, default 2), BMC_MEM (KiB of
 # virtual memory per cbmc, default 8000000), BMC_TIMEOUT (seconds per cbmc
-# run, default 600), BMC_COVER (0 skips the coverage run).
+# run, default 600; a harness's bounds file may set its own TIMEOUT and
+# COVER_TIMEOUT), BMC_COVER (0 skips the coverage run).
 set -uo pipefail
 
 me=proofs/bmc/run.sh
@@ -49,7 +51,7 @@ mkdir -p "$out"
 # run_one NAME: writes OUT/NAME.row "name|result|seconds|coverage"
 run_one() {
   local name=$1 dir=$here/$1 log=$out/$1.log
-  local SOURCES= MODEL= DEFINES= UNWIND=1 UNWINDSET= FLAGS= COVER_DEFINES= COVER_TIMEOUT=
+  local SOURCES= MODEL= DEFINES= UNWIND=1 UNWINDSET= FLAGS= COVER_DEFINES= COVER_TIMEOUT= TIMEOUT=
   [ -f "$dir/bounds" ] || { echo "$name|NO BOUNDS FILE|0|-" > "$out/$name.row"; return; }
   # shellcheck disable=SC1090
   . "$dir/bounds"
@@ -60,7 +62,7 @@ run_one() {
   [ -n "$UNWINDSET" ] && base+=(--unwindset "$UNWINDSET")
   local t0 t1 rc result cover=-
   t0=$(date +%s.%N)
-  ( ulimit -v "$BMC_MEM"; exec timeout "$BMC_TIMEOUT" nice "$cbmc" "${srcs[@]}" "${base[@]}" \
+  ( ulimit -v "$BMC_MEM"; exec timeout "${TIMEOUT:-$BMC_TIMEOUT}" nice "$cbmc" "${srcs[@]}" "${base[@]}" \
       "${CHECKS[@]}" $FLAGS ) > "$log" 2>&1
   rc=$?
   case $rc in

@@ -20,7 +20,7 @@
  *
  * Every table is static (smodel.c) and every write of the builder is at a
  * fixed index: the builder and pm_model_is_valid alone verify in about
- * 40 s at 5 objects (CBMC 6.6, cadical).
+ * 40 s at 5 objects (CBMC 6.6, minisat: this build has no cadical).
  */
 #ifndef PM_BMC_HEAPGEN_H
 #define PM_BMC_HEAPGEN_H

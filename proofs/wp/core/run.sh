@@ -14,11 +14,13 @@
 #
 # Environment: WP_TIMEOUT (seconds per goal and prover, default 60: room
 # for a loaded 2-core machine; cached verdicts do not depend on it),
-# WP_PAR (default 2), WP_CACHE (update, default; replay: use the cache and
+# WP_PAR (default 2), WP_MEMLIMIT (MB per prover run, default 4000),
+# WP_CACHE (update, default; replay: use the cache and
 # prove what it lacks without writing it, as `make test` does on a clean
 # clone), WP_CACHE_DIR (default proofs/wp/core/cache; an empty directory
 # measures a cold run), WP_FUNCTIONS (a comma-separated subset of the
-# functions below).  Each run works in its own build/wp-core/run-PID
+# functions below), WP_PROP (passed to -wp-prop: property names or
+# @categories, e.g. @invariant, to rerun part of a function).  Each run works in its own build/wp-core/run-PID
 # directory (two runs at once do not mix their logs); the last log is
 # copied to build/wp-core/wp.log.
 set -u -o pipefail
@@ -32,7 +34,10 @@ OUT=build/wp-core/run-$$
 rm -rf "$OUT"
 mkdir -p "$OUT" "$CACHE"
 trap 'cp -f "$ROOT/$OUT"/*.log "$ROOT/build/wp-core/" 2>/dev/null; rm -rf "$ROOT/$OUT"' EXIT
-cat build/why3.conf proofs/wp/core/why3-extra.conf >"$OUT/why3.conf"
+# Why3's memory limit per prover run (MB; build/why3.conf says 1000): the
+# invariant goals of move_unreachable need more (Z3 "out of memory").
+sed "s/^memlimit = .*/memlimit = ${WP_MEMLIMIT:-4000}/" build/why3.conf |
+    cat - proofs/wp/core/why3-extra.conf >"$OUT/why3.conf"
 export WHY3CONFIG="$ROOT/$OUT/why3.conf"
 
 FILES=(model/heap.c model/gc.c model/refcount.c model/ops.c)
@@ -79,7 +84,7 @@ t0=$(date +%s)
     -wp-prover z3,cvc4,cvc4-fsq -wp-split \
     -wp-par "${WP_PAR:-2}" -wp-timeout "${WP_TIMEOUT:-60}" \
     -wp-cache "${WP_CACHE:-update}" -wp-cache-dir "$CACHE" \
-    -wp-fct "$(echo $FUNCS | tr ' ' ',')" >"$LOG" 2>&1
+    -wp-fct "$(echo $FUNCS | tr ' ' ',')" ${WP_PROP:+-wp-prop "$WP_PROP"} >"$LOG" 2>&1
 rc=$?
 t1=$(date +%s)
 if [ $rc -ne 0 ] || ! grep -q '^\[wp\] Proved goals:' "$LOG"; then
