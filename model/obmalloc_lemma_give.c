@@ -471,7 +471,7 @@
      requires \forall integer i; 0 <= i < x.maxarenas && i != a ==>
                 y.arena_rank[i] == (x.arena_rank[i] > x.arena_rank[a]
                                     ? x.arena_rank[i] - 1 : x.arena_rank[i]);
-     requires y.nfp2lasta[x.arenas[a].nfreepools]
+     requires nfp_old: y.nfp2lasta[x.arenas[a].nfreepools]
        == (x.nfp2lasta[x.arenas[a].nfreepools] == a
            ? (x.arena_prev[a] != -1
               && x.arenas[x.arena_prev[a]].nfreepools
@@ -603,17 +603,17 @@
             y.arena_rank[i] == (x.arena_rank[a] < x.arena_rank[i]
                                 <= x.arena_rank[l]
                                 ? x.arena_rank[i] - 1 : x.arena_rank[i]);
-     requires y.nfp2lasta[x.arenas[a].nfreepools]
+     requires nfp_old: y.nfp2lasta[x.arenas[a].nfreepools]
        == (l == a
            ? (x.arena_prev[a] != -1
               && x.arenas[x.arena_prev[a]].nfreepools
                  == x.arenas[a].nfreepools
               ? x.arena_prev[a] : -1)
            : l);
-     requires y.nfp2lasta[x.arenas[a].nfreepools + 1]
+     requires nfp_new: y.nfp2lasta[x.arenas[a].nfreepools + 1]
        == (x.nfp2lasta[x.arenas[a].nfreepools + 1] == -1
            ? a : x.nfp2lasta[x.arenas[a].nfreepools + 1]);
-     requires \forall integer k; 0 <= k <= NPOOLS
+     requires nfp_other: \forall integer k; 0 <= k <= NPOOLS
                 && k != x.arenas[a].nfreepools
                 && k != x.arenas[a].nfreepools + 1 ==>
                 y.nfp2lasta[k] == x.nfp2lasta[k];

@@ -309,9 +309,22 @@ void obm_insert_to_freepool(pm_obm *st, int32_t a, int32_t p,
     if (lastnf == a) {
         /* the rightmost with nf: the one before it, if it has nf too */
         int32_t pv = S.arena_prev[a];
+        /* A is usable (it is a last), so its predecessor is another one */
+        /*@ assert pv_ok: pv == g0.arena_prev[a] && (pv == -1
+              || (0 <= pv < pm_g.maxarenas && pv != a
+                  && pm_g.arenas[pv].nfreepools
+                     == g0.arenas[pv].nfreepools)); */
         S.nfp2lasta[nf] = (pv != PM_OBM_NONE && S.arenas[pv].nfreepools == nf)
                           ? pv : PM_OBM_NONE;
     }
+    /* nfp2lasta at A's old count, from the state at entry */
+    /*@ assert nf_last: pm_g.nfp2lasta[g0.arenas[a].nfreepools]
+          == (g0.nfp2lasta[g0.arenas[a].nfreepools] == a
+              ? (g0.arena_prev[a] != -1
+                 && g0.arenas[g0.arena_prev[a]].nfreepools
+                    == g0.arenas[a].nfreepools
+                 ? g0.arena_prev[a] : -1)
+              : g0.nfp2lasta[g0.arenas[a].nfreepools]); */
     nf++;
     S.arenas[a].nfreepools = nf;
     /* the arenas and unused_arena_objects, before the arena moves */

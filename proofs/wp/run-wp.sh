@@ -15,7 +15,7 @@
 # WP_FUNCTIONS (a comma-separated subset of the functions), WP_PROP (passed
 # to -wp-prop: only those properties of each function, e.g. "inv" or
 # "-pool,-where"; for re-proving the open parts while iterating -- a full run
-# leaves it unset).
+# leaves it unset), WP_MEMLIMIT (MB per prover run, default 4000).
 set -u -o pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -32,6 +32,12 @@ case "$BITS" in 64|32) ;; *) echo "run-wp.sh: error: PM_PROOF_BITS must be 64 or
 mkdir -p build proofs/wp/cache
 export WHY3CONFIG="$ROOT/build/why3.conf"
 [ -s "$WHY3CONFIG" ] || why3 config detect >/dev/null 2>&1
+# Why3's memory limit per prover run (MB; build/why3.conf says 1000): some
+# invariant goals of obm_insert_to_freepool need more (Z3 "out of memory").
+# A copy of the configuration with WP_MEMLIMIT (default 4000) is used.
+sed "s/^memlimit = .*/memlimit = ${WP_MEMLIMIT:-4000}/" "$WHY3CONFIG" \
+    >build/why3-wp.conf
+export WHY3CONFIG="$ROOT/build/why3-wp.conf"
 LOGDIR=build/wp-logs/$BITS
 mkdir -p "$LOGDIR"
 
