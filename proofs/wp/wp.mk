@@ -14,6 +14,12 @@
 # `make test` does, so a clean clone needs no write access and a cache miss
 # is proved, not failed).  WP_CACHE_DIR=EMPTY_DIR measures a cold run of
 # the collector proofs.
+#
+# WP_FUNCTIONS and WP_PROP (the runners' subsets of functions and
+# properties) are for a developer's rerun of a few goals, through the
+# runners or `make proofs-wp-core`; `make proofs` removes them from its
+# environment, so that it always proves every goal and its table and total
+# never cover a subset.
 
 WP_CACHE ?= update
 test: WP_CACHE = replay
@@ -22,7 +28,7 @@ test: WP_CACHE = replay
 proofs: proofs-wp
 
 proofs-wp: $(SETUP_STAMP)
-	WP_CACHE=$(WP_CACHE) bash proofs/wp/core/all.sh
+	env -u WP_PROP -u WP_FUNCTIONS WP_CACHE=$(WP_CACHE) bash proofs/wp/core/all.sh
 
 proofs-wp-core: $(SETUP_STAMP)
 	WP_CACHE=$(WP_CACHE) bash proofs/wp/core/run.sh
