@@ -28,6 +28,16 @@ enum {
     PM_NBUILTIN_CLASSES
 };
 
+/* The model's flags.  E-ACSL 25 never finishes translating an annotation
+ * that reads a `bool` stored in memory (spec/refcount.md), so its build
+ * (-DPM_EACSL) stores them as one-byte integers; every store writes 0 or 1,
+ * so the two builds compute the same. */
+#ifdef PM_EACSL
+typedef unsigned char pm_flag;
+#else
+typedef bool pm_flag;
+#endif
+
 /* The fields the collector touches on every object, packed into 32 bytes
  * (two objects per cache line, as PyGC_Head and ob_refcnt sit together in
  * CPython), and the rest of each object beside it in pm_objx. */
@@ -39,11 +49,11 @@ typedef struct pm_obj {
     int32_t slot0;        /* first slot in pm_model.slots                   */
     int32_t nslots;       /* slots in use (ob_size for lists and tuples)    */
     uint8_t kind;         /* pm_kind of the class                           */
-    bool live;            /* false once deallocated                         */
-    bool collecting;      /* PREV_MASK_COLLECTING                           */
-    bool unreachable;     /* NEXT_MASK_UNREACHABLE                          */
-    bool finalized;       /* _PyGC_FINALIZED                                */
-    bool has_callback;    /* weakref: wr_callback is set (the shared CB)    */
+    pm_flag live;         /* false once deallocated                         */
+    pm_flag collecting;   /* PREV_MASK_COLLECTING                           */
+    pm_flag unreachable;  /* NEXT_MASK_UNREACHABLE                          */
+    pm_flag finalized;    /* _PyGC_FINALIZED                                */
+    pm_flag has_callback; /* weakref: wr_callback is set (the shared CB)    */
     uint8_t label;        /* PM_LABEL_*                                     */
     uint8_t list;         /* the head of the list it is on, when tracked    */
 } pm_obj;
@@ -97,8 +107,8 @@ struct pm_model {
     /* GCState (Include/internal/pycore_gc.h) */
     int64_t count[PM_NUM_GENERATIONS];
     int32_t threshold[PM_NUM_GENERATIONS];
-    bool enabled, collecting, saveall;
-    bool gc_scheduled;          /* 3.12+: a collection waits for the eval breaker */
+    pm_flag enabled, collecting, saveall;
+    pm_flag gc_scheduled;       /* 3.12+: a collection waits for the eval breaker */
     int64_t long_lived_pending, long_lived_total;
     pm_gen_stats stats[PM_NUM_GENERATIONS];
     /* The driver's frozen objects, outside the model: how many are in the
@@ -109,7 +119,7 @@ struct pm_model {
     /* 3.14's incremental collector (gc_incremental.c): gen1 is the visited
      * old space, gen2 the pending one; count[1], count[2] are theirs. */
     int64_t work_to_do;
-    bool gc_collect_phase;      /* false: GC_PHASE_MARK, the next increment
+    pm_flag gc_collect_phase;   /* false: GC_PHASE_MARK, the next increment
                                    only marks (as after the driver's setup)  */
     int visited_space;          /* which of CPython's old[0], old[1] is gen1 */
     int32_t roots[16];          /* objects the running frames hold (stack,
@@ -130,7 +140,7 @@ struct pm_model {
     int32_t *evobjs;       int32_t nevobjs, capevobjs;
     int cur_line;
 
-    bool failed;           /* out of memory or a dynamic error              */
+    pm_flag failed;        /* out of memory or a dynamic error              */
     pm_diag *diag;         /* where dynamic errors go during a step         */
     pm_observer_fn observer;
     void *observer_ctx;

@@ -20,23 +20,31 @@
 # and counts in build/eacsl/frama-c.log, the invariants of the ghost loops
 # and the clauses with \old under a quantifier, which E-ACSL 25 translates
 # into C that does not compile or reads out of bounds.
+# (4) In each behavior with assumptions A, \old(t) becomes \old(A ? t : 0):
+# E-ACSL 25 saves every \old term at entry whatever behavior applies, so
+# it read m->objs[v] for v < 0.  (5) A loop invariant with \at is left
+# unchecked and counted: E-ACSL 25 checks \at(e, Pre) there as e.
 # EACSL_FUNCTIONS lists the functions whose annotations are checked: the
-# slot and traversal helpers of heap.h, gc_list_init, and gc_list_is_empty,
+# slot and traversal helpers of heap.h; gc_list_init, and gc_list_is_empty,
 # gc_list_size and gc_list_merge, whose contracts check the whole heap
 # invariant PM_HEAP_OK (lists, ghost positions and counts, shapes) at every
-# call: gc_list_is_empty runs at each step of every collector loop.
-# Checking it also at every gc_list_append/remove/move (PM_HEAP_OK is
-# quadratic in the number of objects) made the 204-trace run take over
-# 15 minutes.  The collector functions' own contracts (\at inside
-# quantifiers over the object table) make E-ACSL 25's translation run for
-# over 10 minutes; WP is their check.  Found in session 5: E-ACSL 25 never
-# ends on an annotation that reads a `bool` in memory (a struct field such
-# as `collecting` or `failed`), which is the likely cause for these and is
-# the cause for refcount.c's contracts (spec/refcount.md).  Changing EACSL_FUNCTIONS needs
-# `rm build/eacsl/model_eacsl.c`.
+# call (gc_list_is_empty runs at each step of every collector loop); the
+# reference-counting functions of refcount.c (pm_incref, pm_decref,
+# pm_dealloc, dealloc_kind, free_object, pm_run_finalizer, pm_tp_clear);
+# and the collector phases that WP proves, with their loop invariants
+# (update_refs to clear_unreachable, model/gc.c).  Checking PM_HEAP_OK also
+# at every gc_list_append/remove/move made the 204-trace run take over 15
+# minutes.  Until session 6 the refcount.c and collector contracts did not
+# translate: E-ACSL 25 never ends on an annotation that reads a `bool` in
+# memory, so this build stores the model's flags as unsigned char
+# (pm_flag, model/heap.h; spec/refcount.md).  Changing EACSL_FUNCTIONS
+# needs `rm build/eacsl/model_eacsl.c`.
 EACSL_DIR   := $(BUILD)/eacsl
 EACSL_SRCS  := model/heap.c model/gc.c model/refcount.c model/ops.c
-EACSL_FUNCTIONS ?= pm_slot_get,pm_slot_put,pm_obj_kind,pm_is_gc,pm_is_tracked,pm_may_be_tracked,pm_traverse_item,pm_traverse_count,gc_list_init,gc_list_is_empty,gc_list_size,gc_list_merge
+EACSL_HELPERS   := pm_slot_get,pm_slot_put,pm_obj_kind,pm_is_gc,pm_is_tracked,pm_may_be_tracked,pm_traverse_item,pm_traverse_count,gc_list_init,gc_list_is_empty,gc_list_size,gc_list_merge
+EACSL_REFCOUNT  := pm_incref,pm_decref,pm_dealloc,pm_run_finalizer,free_object,dealloc_kind,pm_tp_clear
+EACSL_COLLECTOR := update_refs,subtract_refs,visit_reachable,move_unreachable,untrack_tuples,untrack_dicts,has_legacy_finalizer,move_legacy_finalizers,move_legacy_finalizer_reachable,clear_collecting,clear_unreachable
+EACSL_FUNCTIONS ?= $(EACSL_HELPERS),$(EACSL_REFCOUNT),$(EACSL_COLLECTOR)
 EACSL_FUZZ_CASES ?= 300
 EACSL_SHARE  = $(shell frama-c -print-share-path)/e-acsl
 EACSL_CFLAGS = -std=c11 -g -O2 -fno-builtin -fno-merge-constants -DE_ACSL_SEGMENT_MMODEL \

@@ -109,6 +109,27 @@ let at_under_quantifier p =
   ignore (Visitor.visitFramacPredicate v p);
   !found
 
+(* E-ACSL 25 translates \at(e, Pre) in a loop invariant as e at the point
+   of the check (a five-line reproducer: `loop invariant g[y] + i ==
+   \at(g[y], Pre)` over a loop decrementing g[y] becomes the C test
+   `g[y] + i == g[y]`), so such an invariant would be checked against a
+   wrong value; in assertions and postconditions \at and \old are saved
+   correctly.  A loop invariant that reads an earlier state is therefore
+   left unchecked in this build and counted. *)
+let has_at p =
+  let found = ref false in
+  let v = object
+    inherit Visitor.frama_c_inplace
+    method! vpredicate_node = function
+      | Pat _ -> found := true; Cil.SkipChildren
+      | _ -> Cil.DoChildren
+    method! vterm_node = function
+      | Tat _ -> found := true; Cil.SkipChildren
+      | _ -> Cil.DoChildren
+  end in
+  ignore (Visitor.visitFramacPredicate v p);
+  !found
+
 class drop_old_under_quantifiers n = object
   inherit Visitor.frama_c_inplace
   method! vbehavior b =
@@ -127,10 +148,63 @@ class drop_old_under_quantifiers n = object
     Annotations.iter_code_annot (fun e ca -> match ca.annot_content with
         | AAssert (_, tp) | AInvariant (_, _, tp)
           when at_under_quantifier tp.tp_statement -> acc := (e, ca) :: !acc
+        | AInvariant (_, true, tp) when has_at tp.tp_statement -> acc := (e, ca) :: !acc
         | _ -> ()) st;
     List.iter (fun (e, ca) -> Annotations.remove_code_annot e st ca) !acc;
     n := !n + List.length !acc;
     Cil.DoChildren
+end
+
+(* E-ACSL 25 saves every \old term of a postcondition at entry, whichever
+   behavior applies, so `\old(m->objs[v].refcnt)` in a behavior assuming
+   `v >= 0` is read, and fails its memory check, when v < 0.  In each
+   behavior with assumptions A, \old(t) of a C integer type becomes
+   \old(A ? t : 0), which E-ACSL evaluates with the guard (the same value
+   wherever the behavior's postconditions are checked, that is, where A
+   held at entry).  Assumptions that have no term form keep the clause as
+   it was. *)
+let rec term_of_pred p =
+  let bool_term n = Some (Logic_const.term n Logic_const.boolean_type) in
+  let rel = function
+    | Rlt -> Lt | Rgt -> Gt | Rle -> Le | Rge -> Ge | Req -> Eq | Rneq -> Ne in
+  match p.pred_content with
+  | Prel (r, a, b) -> bool_term (TBinOp (rel r, a, b))
+  | Pand (a, b) | Por (a, b) ->
+    (match term_of_pred a, term_of_pred b with
+     | Some x, Some y ->
+       bool_term (TBinOp ((match p.pred_content with Pand _ -> LAnd | _ -> LOr), x, y))
+     | _ -> None)
+  | Pnot a -> (match term_of_pred a with Some x -> bool_term (TUnOp (LNot, x)) | None -> None)
+  | _ -> None
+
+let guard_old cond = object
+  inherit Visitor.frama_c_inplace
+  method! vterm t = match t.term_node, t.term_type with
+    | Tat ({ term_node = TLval (TVar _, TNoOffset); _ }, _), _ -> Cil.SkipChildren
+    | Tat (u, (BuiltinLabel (Old | Pre) as l)), Ctype ty when Cil.isIntegralType ty ->
+      let zero = Logic_const.term (TConst (Integer (Integer.zero, None))) t.term_type in
+      Cil.ChangeTo { t with term_node =
+                              Tat (Logic_const.term (Tif (cond, u, zero)) t.term_type, l) }
+    | _ -> Cil.DoChildren
+end
+
+class guard_behavior_olds = object
+  inherit Visitor.frama_c_inplace
+  method! vbehavior b =
+    let pred ip = ip.ip_content.tp_statement in
+    match b.b_assumes with
+    | [] -> Cil.SkipChildren
+    | a :: r ->
+      (match term_of_pred (List.fold_left (fun x y -> Logic_const.pand (x, pred y)) (pred a) r) with
+       | None -> Cil.SkipChildren
+       | Some cond ->
+         let guard (k, ip) =
+           let p = Visitor.visitFramacPredicate (guard_old cond) (pred ip) in
+           (k, { ip with ip_content = { ip.ip_content with tp_statement = p } }) in
+         Cil.ChangeTo (Cil.mk_behavior ~name:b.b_name ~assumes:b.b_assumes
+                         ~requires:b.b_requires ~post_cond:(List.map guard b.b_post_cond)
+                         ~assigns:b.b_assigns ~allocation:b.b_allocation
+                         ~extended:b.b_extended ()))
 end
 
 let ran = ref false
@@ -142,9 +216,10 @@ let () = Db.Main.extend (fun () ->
       Visitor.visitFramacFileSameGlobals (new ghost_annotations acc) (Ast.get ());
       List.iter (fun (e, s, ca) -> Annotations.remove_code_annot e s ca) !acc;
       Visitor.visitFramacFileSameGlobals (new unghost) (Ast.get ());
+      Visitor.visitFramacFileSameGlobals (new guard_behavior_olds) (Ast.get ());
       let n = ref 0 in
       Visitor.visitFramacFileSameGlobals (new drop_old_under_quantifiers n) (Ast.get ());
-      Kernel.feedback "prepare.ml: %d clauses with \\old under a quantifier left unchecked" !n;
+      Kernel.feedback "prepare.ml: %d clauses with \\old under a quantifier or \\at in a loop invariant left unchecked" !n;
       Kernel.feedback "prepare.ml: %d annotations of ghost statements left unchecked"
         (List.length !acc)
     end)
