@@ -207,3 +207,21 @@
   }
 */
 
+
+/* Allocated arenas do not overlap (arenas_disjoint) in Y when every arena
+ * of Y kept its address from X or was released (address 0): in
+ * insert_to_freepool, whose goals are too large for the solvers to find
+ * the instance of X's disjointness themselves. */
+/*@ ghost
+  /@ requires dk_max: y.maxarenas == x.maxarenas;
+     requires dk_disj: arenas_disjoint(x.arenas, x.maxarenas);
+     requires dk_addr: \forall integer i; 0 <= i < x.maxarenas ==>
+                y.arenas[i].address == x.arenas[i].address
+                || y.arenas[i].address == 0;
+     assigns \nothing;
+     ensures disjoint: arenas_disjoint(y.arenas, y.maxarenas);
+  @/
+  void lemma_disjoint_keep(pm_obm x, pm_obm y)
+  {
+  }
+*/

@@ -25,6 +25,7 @@
 /*@ ghost void lemma_give_release(pm_obm x, pm_obm y, int a); */
 /*@ ghost void lemma_give_head(pm_obm x, pm_obm y, int a); */
 /*@ ghost void lemma_give_more(pm_obm x, pm_obm y, int a, int l); */
+/*@ ghost void lemma_disjoint_keep(pm_obm x, pm_obm y); */
 
 /* --------------------------------------------------------- usable_arenas */
 /* The model keeps arena_rank, each usable arena's position in the list, so
@@ -331,6 +332,8 @@ void obm_insert_to_freepool(pm_obm *st, int32_t a, int32_t p,
     /*@ ghost lemma_give_arenas(g0, pm_g, a, p); */
     /*@ ghost lemma_unused_keep(g0, pm_g); */
     /*@ ghost pm_obm g2 = pm_g; */
+    /* no address changed yet; below, A's may become 0 (case 1) */
+    /*@ ghost lemma_disjoint_keep(g0, g2); */
     if (nf == S.arenas[a].ntotalpools && S.arena_next[a] != PM_OBM_NONE) {
         /* case 1: wholly free and not last (bpo-37257) */
         /*@ ghost lemma_all_cached(g2, a); */
@@ -339,6 +342,7 @@ void obm_insert_to_freepool(pm_obm *st, int32_t a, int32_t p,
         /*@ ghost lemma_arenas_drop(g2, pm_g, a); */
         /*@ ghost lemma_used_give(g1, pm_g, p); */
         /*@ ghost lemma_give_release(g0, pm_g, a); */
+        /*@ ghost lemma_disjoint_keep(g2, pm_g); */
         return;
     }
     if (nf == 1) {
@@ -349,6 +353,7 @@ void obm_insert_to_freepool(pm_obm *st, int32_t a, int32_t p,
         /*@ ghost lemma_used_give(g1, pm_g, p); */
         /*@ ghost lemma_unused_keep(g2, pm_g); */
         /*@ ghost lemma_give_head(g0, pm_g, a); */
+        /*@ ghost lemma_disjoint_keep(g2, pm_g); */
         return;
     }
     if (S.nfp2lasta[nf] == PM_OBM_NONE)
@@ -359,4 +364,5 @@ void obm_insert_to_freepool(pm_obm *st, int32_t a, int32_t p,
     /*@ ghost lemma_used_give(g1, pm_g, p); */
     /*@ ghost lemma_unused_keep(g2, pm_g); */
     /*@ ghost lemma_give_more(g0, pm_g, a, lastnf); */
+    /*@ ghost lemma_disjoint_keep(g2, pm_g); */
 }
