@@ -220,6 +220,7 @@ int main(void)
 #ifdef BMC_OBM_OP
         op = BMC_OBM_OP;             /* experiments: one kind of call */
 #endif
+        __CPROVER_assume(op <= 2);   /* 0 malloc, 1 free, 2 realloc */
         pm_obm_block out;
         if (op == 0) {
             uint64_t n;
@@ -241,7 +242,7 @@ int main(void)
                 __CPROVER_assert(r == PM_OBM_ENOTALLOC || r == PM_OBM_EFREED,
                                  "freeing what is not live is an error");
             }
-        } else if (op == 2) {
+        } else {                     /* op == 2 */
             uint64_t x = pick_addr();
             uint64_t n;
             int j = live_at(x);
@@ -272,8 +273,6 @@ int main(void)
                                  || r == PM_OBM_ETOOBIG,
                                  "reallocating what is not live is an error");
             }
-        } else {
-            __CPROVER_assume(0);
         }
         check_state();
     }
