@@ -26,7 +26,7 @@
 #define PM_OBM_MAX_POOLS   64     /* ARENA_SIZE / POOL_SIZE, both widths  */
 #define PM_OBM_MAX_CLASSES 64     /* 512 / 8 on 32-bit; 32 on 64-bit      */
 /* The blocks a pool can hold, (16384 - 48) / 16 at most.  A bounded check
- * may define it smaller (proofs/bmc/wip/obm_seq/bounds: a run of N calls
+ * may define it smaller (proofs/bmc/obm_seq/bounds: a run of N calls
  * carves at most N + 1 blocks of a pool; an access beyond the table is then
  * a failed bounds check, never a silent truncation). */
 #ifndef PM_OBM_MAX_BLOCKS

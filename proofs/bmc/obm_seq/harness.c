@@ -1,6 +1,7 @@
-/* obm_seq (work in progress: does not finish, spec/bounds.md): every sequence of BMC_OBM_NOPS calls of the pymalloc model's
- * public interface (model/obmalloc.h) from the initial state of a 32-bit
- * CPython (common/obmstate.c):
+/* obm_seq (in `make bmc` at 1 call, spec/bounds.md): every sequence of
+ * BMC_OBM_NOPS calls of the pymalloc model's public interface
+ * (model/obmalloc.h) from the initial state of a 32-bit CPython
+ * (common/obmstate.c):
  *   - pm_pymalloc_alloc(n), n any 64-bit value: 0, every size class
  *     1..512, the system allocator above, too large (ETOOBIG);
  *   - pm_pymalloc_free(x), x a block returned earlier (live, or already
