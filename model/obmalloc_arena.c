@@ -223,6 +223,9 @@ static void grow_table(pm_obm *st, int32_t numarenas)
     /*@ ghost lemma_rank_except(g0, pm_g, -1, g0.maxarenas); */
 }
 
+/*@ ghost void lemma_used_new_arena(pm_obm x, pm_obm y, int a); */
+/*@ ghost void lemma_arenas_new_arena(pm_obm x, pm_obm y, int a); */
+
 /* new_arena: take the head of unused_arena_objects (growing the table when
  * there is none) and give it a fresh arena.  Returns its index, or -1 when
  * the table cannot grow or the address source fails. */
@@ -296,6 +299,12 @@ int32_t obm_new_arena(pm_obm *st)
     }
     S.arenas[a].ntotalpools = S.arenas[a].nfreepools;
     /*@ ghost lemma_alloc_except(g0, pm_g, a, pm_g.maxarenas); */
+    /* no pool of A is carved: the used lists are as they were, and every
+     * arena is well formed (lemmas in obmalloc_lemma_free.c) */
+    /*@ assert a_was_free: g0.arenas[a].address == 0; */
+    /*@ ghost lemma_used_new_arena(g0, pm_g, a); */
+    /*@ assert a_shape: arena_shape(pm_g.arenas[a]); */
+    /*@ ghost lemma_arenas_new_arena(g0, pm_g, a); */
     S.narenas_currently_allocated++;
     S.ntimes_arena_allocated++;
     if (S.narenas_currently_allocated > S.narenas_highwater)

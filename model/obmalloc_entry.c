@@ -5,6 +5,13 @@
  * proved by Frama-C/WP (proofs/wp/run-wp.sh). */
 #include "obmalloc_core.h"
 
+/* Lemma functions (ghost, obmalloc_lemma_entry.c): the invariant carried
+ * to the pool table after a call that wrote a range of one pool's cells. */
+/*@ ghost void lemma_pool_ok(pm_obm_pool v); */
+/*@ ghost void lemma_ok_ext(pm_obm x, pm_obm y, int p); */
+/*@ ghost void lemma_used_ext(pm_obm x, pm_obm y, int p); */
+/*@ ghost void lemma_listed_ok(pm_obm x, int p); */
+
 /* allocate_from_new_pool: no pool of class C is partly used. */
 /*@ requires PM_INV && 0 <= c < NCLS && \valid(out) && \separated(out, &pm_g);
     assigns pm_g, *out;
@@ -42,8 +49,11 @@ static int allocate_from_new_pool(pm_obm *st, int32_t c, pm_obm_block *out)
         obm_pool_init(st, p, c);
         b = 0;
     }
-    /*@ ghost lemma_arenas_restore(g1, pm_g.pools[p], p); */
-    /*@ ghost lemma_used_fresh(g1, pm_g.pools[p], p); */
+    /* the invariant over the pool table after the set-up (a call that
+     * writes a range of the pool's cells: see obmalloc_lemma_entry.c) */
+    /*@ ghost lemma_pool_ok(pm_g.pools[p]); */
+    /*@ ghost lemma_ok_ext(g1, pm_g, p); */
+    /*@ ghost lemma_used_ext(g1, pm_g, p); */
     obm_used_push_front(st, p, c);
     obm_describe(st, a, k, b, out);
     return PM_OBM_OK;
@@ -74,6 +84,7 @@ int pm_obm_alloc_small(pm_obm *st, int32_t c, pm_obm_block *out)
     /*@ ghost pm_obm g0 = pm_g; */
     //@ assert listed: PM_LISTED(p) && pm_g.pools[p].szidx == c;
     //@ assert in_use: \forall integer a, i; 0 <= a < pm_g.maxarenas && pm_g.arenas[a].address != 0 && 0 <= i < pm_g.arenas[a].nfpcached ==> pm_g.arenas[a].fpstack[i] != p;
+    /*@ ghost lemma_listed_ok(pm_g, p); */
     int32_t b = obm_block_take(st, p);
     int full = 0;
     if (S.pools[p].freeblock == PM_OBM_NONE) {
@@ -83,6 +94,7 @@ int pm_obm_alloc_small(pm_obm *st, int32_t c, pm_obm_block *out)
         else
             full = 1;
     }
+    /*@ ghost lemma_pool_ok(pm_g.pools[p]); */
     /*@ ghost lemma_arenas_hold(g0, pm_g.pools[p], p); */
     /*@ ghost lemma_arenas_restore(g0, pm_g.pools[p], p); */
     /*@ ghost lemma_used_keep(g0, pm_g.pools[p], p); */
@@ -95,6 +107,9 @@ int pm_obm_alloc_small(pm_obm *st, int32_t c, pm_obm_block *out)
 /* ---------------------------------------------------------- pymalloc_free */
 
 /* pymalloc_free for block B of pool K in arena A. */
+/*@ ghost void lemma_pool_at(pm_obm x, int a, int k); */
+/*@ ghost void lemma_pool_mod(int q, int a); */
+/*@ ghost void lemma_listed_class(pm_obm x, int p); */
 /*@ requires PM_INV && \valid(out) && \separated(out, &pm_g);
     requires 0 <= a < pm_g.maxarenas && pm_g.arenas[a].address != 0;
     requires 0 <= k < pm_g.arenas[a].ncarved;
@@ -113,6 +128,10 @@ int pm_obm_free_small(pm_obm *st, int32_t a, int32_t k, int32_t b,
     int32_t p = a * PM_OBM_MAX_POOLS + k;
     out->new_arena = 0;
     out->freed_arena = 0;
+    /* pool K of arena A, from the invariant: well formed */
+    /*@ ghost lemma_pool_at(pm_g, a, k); */
+    /*@ ghost lemma_pool_mod(p, a); */
+    //@ assert p_ok: POOL_OK(pm_g.pools[p]);
     if (S.pools[p].bstate[b] != PM_OBM_B_USED)
         return PM_OBM_EFREED;
     obm_describe(st, a, k, b, out);
@@ -121,15 +140,25 @@ int pm_obm_free_small(pm_obm *st, int32_t a, int32_t k, int32_t b,
     //@ assert in_use: pm_g.pools[p].count > 0;
     //@ assert not_cached: \forall integer j, i; 0 <= j < pm_g.maxarenas && pm_g.arenas[j].address != 0 && 0 <= i < pm_g.arenas[j].nfpcached ==> pm_g.arenas[j].fpstack[i] != p;
     obm_block_give(st, p, b);
+    /* the call changed pool P only: as equalities, which the solvers
+     * need to match the lemmas' conclusions against this state */
+    /*@ assert frame: pm_g.maxarenas == g0.maxarenas
+          && pm_g.arenas == g0.arenas && pm_g.pool_next == g0.pool_next
+          && pm_g.pool_prev == g0.pool_prev
+          && pm_g.used_next == g0.used_next
+          && pm_g.used_prev == g0.used_prev; */
+    /*@ assert pools_eq: pm_g.pools == {g0.pools \with [p] = pm_g.pools[p]}; */
+    /*@ ghost lemma_arenas_hold(g0, pm_g.pools[p], p); */
     if (lastfree == PM_OBM_NONE) {
-        /* it was full: insert_to_usedpool, at the front */
-        /*@ ghost lemma_arenas_hold(g0, pm_g.pools[p], p); */
+        /* it was full (no free block, so two used at least):
+         * insert_to_usedpool, at the front */
+        //@ assert still_used: pm_g.pools[p].count > 0;
+        /*@ ghost lemma_listed_class(g0, p); */
         /*@ ghost lemma_arenas_restore(g0, pm_g.pools[p], p); */
         /*@ ghost lemma_used_fresh(g0, pm_g.pools[p], p); */
         obm_used_push_front(st, p, S.pools[p].szidx);
         return PM_OBM_OK;
     }
-    /*@ ghost lemma_arenas_hold(g0, pm_g.pools[p], p); */
     /*@ ghost lemma_used_keep(g0, pm_g.pools[p], p); */
     if (S.pools[p].count != 0) {
         /*@ ghost lemma_arenas_restore(g0, pm_g.pools[p], p); */

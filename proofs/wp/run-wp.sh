@@ -20,7 +20,7 @@ set -u -o pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT" || exit 2
-[ $# -ge 1 ] || set -- model/obmalloc_lemma.c model/obmalloc_lemma_take.c model/obmalloc_lemma_give.c model/obmalloc_pool.c model/obmalloc_arena.c \
+[ $# -ge 1 ] || set -- model/obmalloc_lemma.c model/obmalloc_lemma_take.c model/obmalloc_lemma_give.c model/obmalloc_lemma_free.c model/obmalloc_lemma_entry.c model/obmalloc_pool.c model/obmalloc_arena.c \
                        model/obmalloc_usable.c model/obmalloc_entry.c
 for f in "$@"; do
     [ -f "$f" ] || { echo "run-wp.sh: error: no such file: $f" >&2; exit 2; }
