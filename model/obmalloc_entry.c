@@ -247,18 +247,22 @@ int pm_obm_lookup(const pm_obm *st, uint64_t addr, int32_t *a, int32_t *k,
 /* The raw allocator (obmalloc_sys.c; not part of these proofs): it only
  * touches its own fields and the block description. */
 /*@ requires \valid(out) && \separated(out, &pm_g);
-    assigns pm_g.sys, pm_g.nsys, pm_g.capsys, pm_g.nsys_live, pm_g.sys_next,
+    assigns pm_g.sys \from pm_g.sys, pm_g.nsys, pm_g.capsys;
+    assigns pm_g.nsys, pm_g.capsys, pm_g.nsys_live, pm_g.sys_next,
             pm_g.raw_allocated_blocks, out->addr, out->small;
-    ensures \result == PM_OBM_OK || \result == PM_OBM_ENOMEM; */
+    ensures \result == PM_OBM_OK || \result == PM_OBM_ENOMEM;
+    ensures \result == PM_OBM_OK ==> out->small == 0; */
 int pm_obm_sys_alloc(pm_obm *st, uint64_t n, pm_obm_block *out);
 /*@ requires \valid(out) && \separated(out, &pm_g);
-    assigns pm_g.sys, pm_g.nsys, pm_g.capsys, pm_g.nsys_live, pm_g.sys_next,
+    assigns pm_g.sys \from pm_g.sys, pm_g.nsys, pm_g.capsys;
+    assigns pm_g.nsys, pm_g.capsys, pm_g.nsys_live, pm_g.sys_next,
             pm_g.raw_allocated_blocks, out->addr, out->small;
     ensures \result == PM_OBM_OK || \result == PM_OBM_ENOTALLOC
             || \result == PM_OBM_EFREED; */
 int pm_obm_sys_free(pm_obm *st, uint64_t addr, pm_obm_block *out);
 /*@ requires \valid(out) && \separated(out, &pm_g);
-    assigns pm_g.sys, pm_g.nsys, pm_g.capsys, pm_g.nsys_live, pm_g.sys_next,
+    assigns pm_g.sys \from pm_g.sys, pm_g.nsys, pm_g.capsys;
+    assigns pm_g.nsys, pm_g.capsys, pm_g.nsys_live, pm_g.sys_next,
             pm_g.raw_allocated_blocks, out->addr, out->small;
     ensures \result == PM_OBM_OK || \result == PM_OBM_ENOTALLOC
             || \result == PM_OBM_EFREED || \result == PM_OBM_ENOMEM; */
@@ -353,6 +357,9 @@ int pm_pymalloc_realloc(pm_obm *st, uint64_t addr, uint64_t n,
     if (b == PM_OBM_NONE)
         return PM_OBM_ENOTALLOC;
     int32_t p = a * PM_OBM_MAX_POOLS + k;
+    /* pool K of arena A, from the invariant: well formed */
+    /*@ ghost lemma_pool_at(pm_g, a, k); */
+    //@ assert p_ok: POOL_OK(pm_g.pools[p]);
     if (S.pools[p].bstate[b] != PM_OBM_B_USED)
         return PM_OBM_EFREED;
     uint64_t size = (uint64_t)PMC_SIZE(st, S.pools[p].szidx);
@@ -363,9 +370,10 @@ int pm_pymalloc_realloc(pm_obm *st, uint64_t addr, uint64_t n,
     int r = pm_pymalloc_alloc(st, n, out);
     if (r != PM_OBM_OK)
         return r;
-    /* the old block is still in use, so a, k, b still name it */
+    /* _PyObject_Free of the old address, as pymalloc_realloc does: the
+     * block is still in use, so it finds the same block */
     pm_obm_block freed;
-    r = pm_obm_free_small(st, a, k, b, &freed);
+    r = pm_pymalloc_free(st, addr, &freed);
     out->freed_arena = freed.freed_arena;
     return r;
 }
