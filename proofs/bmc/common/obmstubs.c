@@ -3,9 +3,10 @@
  * realloc: the model grows its system-block table (obmalloc_sys.c) and
  * its radix-tree key table (obmalloc.c, 64-bit only) with realloc.
  * obmstate.c reserves the system table, so a growth is never needed; if
- * one were, this assertion fails and names the cause.
- * vsnprintf: pm_pymalloc_is_valid formats its reason only when given a
- * buffer; the harnesses pass none, so this is never reached (asserted). */
+ * one were, this assertion fails and names the cause; the assume(0) after
+ * it only ends that already failed path (nothing is cut that passes).
+ * vsnprintf: under __CPROVER__ pm_pymalloc_is_valid formats no reason
+ * (obmalloc_valid.c), so this is never reached (asserted). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
