@@ -23,7 +23,9 @@
 # Environment: BMC_JOBS (parallel harnesses, default 2), BMC_MEM (KiB of
 # virtual memory per cbmc, default 8000000), BMC_TIMEOUT (seconds per cbmc
 # run, default 600; a harness's bounds file may set its own TIMEOUT and
-# COVER_TIMEOUT), BMC_COVER (0 skips the coverage run).
+# COVER_TIMEOUT), BMC_TIMEOUT_MIN (raises every verification run's limit to
+# at least this many seconds, for a loaded machine: `make mutate` sets it),
+# BMC_COVER (0 skips the coverage run).
 set -uo pipefail
 
 me=proofs/bmc/run.sh
@@ -55,6 +57,8 @@ run_one() {
   [ -f "$dir/bounds" ] || { echo "$name|NO BOUNDS FILE|0|-" > "$out/$name.row"; return; }
   # shellcheck disable=SC1090
   . "$dir/bounds"
+  TIMEOUT=${TIMEOUT:-$BMC_TIMEOUT}
+  [ "$TIMEOUT" -lt "${BMC_TIMEOUT_MIN:-0}" ] && TIMEOUT=$BMC_TIMEOUT_MIN
   local srcs=("$dir/harness.c") s
   for s in $SOURCES; do srcs+=("$here/$s"); done
   for s in $MODEL; do srcs+=("$root/$s"); done

@@ -1,7 +1,8 @@
 #!/bin/bash
 # run-wp.sh [FILE...]: prove the ACSL contracts of FILE(s) (the pymalloc
 # model's proof build: -DPM_PROOF) with Frama-C/WP, one function at a time,
-# and print a table: function, goals, proven, seconds, and a total.
+# and print a table: file, function, goals, proven, provers, seconds, and a
+# total.
 # Without FILE: the allocator, model/obmalloc_{lemma,pool,arena,usable,entry}.c,
 # which must be read together (calls cross files; the contracts are at the
 # definitions).
@@ -86,7 +87,22 @@ sys.exit(0 if ok else 1)
 PYEOF
 }
 
-printf '%-28s %7s %7s %9s\n' function goals proven seconds
+# The file that defines a function (a line "TYPE NAME(" not ending in ";").
+file_of() {
+    [ "$1" = "(lemmas)" ] && { echo "obmalloc.acsl"; return; }
+    local f
+    f=$(grep -lE "^ *(static )?(/\\*@ *ghost +)?[a-z_0-9]+ +\\*?$1\\([^;]*$" "${FILES[@]}" | head -1)
+    basename "${f:-?}"
+}
+# The provers that proved goals of a run: WP's summary lines after
+# "Proved goals" ("  Z3 4.8.12:  6 (...)"), without the version.
+provers_of() {
+    sed -n '/^\[wp\] Proved goals:/,$p' "$1" |
+        sed -nE 's/^ +(Qed|Z3|CVC4|Alt-Ergo)[^:]*: +([0-9]+).*/\1 \2/p' |
+        awk '$2 > 0 { print $1 }' | sort -u | paste -sd, -
+}
+FILES=("$@")
+printf '%-26s %-28s %7s %7s  %-14s %9s\n' file function goals proven provers seconds
 total_goals=0 total_proven=0 total_time=0 bad=0
 # The ACSL lemmas of spec/acsl/obmalloc.acsl (the per-function runs use
 # them as hypotheses and do not prove them) come first, as "(lemmas)".
@@ -113,7 +129,8 @@ for fn in $FUNCS; do
     fi
     proven=$(echo "$line" | sed -E 's/.*: *([0-9]+) *\/ *([0-9]+).*/\1/')
     goals=$(echo "$line" | sed -E 's/.*: *([0-9]+) *\/ *([0-9]+).*/\2/')
-    printf '%-28s %7d %7d %9.1f\n' "$fn" "$goals" "$proven" "$secs"
+    printf '%-26s %-28s %7d %7d  %-14s %9.1f\n' "$(file_of "$fn")" "$fn" "$goals" "$proven" \
+        "$(provers_of "$log")" "$secs"
     total_goals=$((total_goals + goals))
     total_proven=$((total_proven + proven))
     total_time=$(awk -v a="$total_time" -v b="$secs" 'BEGIN { printf "%.1f", a + b }')
@@ -125,5 +142,5 @@ for fn in $FUNCS; do
         bad=1
     fi
 done
-printf '%-28s %7d %7d %9.1f\n' "TOTAL ($BITS-bit)" "$total_goals" "$total_proven" "$total_time"
+printf '%-55s %7d %7d  %-14s %9.1f\n' "TOTAL ($BITS-bit)" "$total_goals" "$total_proven" "" "$total_time"
 exit $bad
