@@ -1,14 +1,39 @@
 /* obmalloc.c: configuration, state set-up and table growth of the pymalloc
  * model, and the arena "mmap".  The allocator proper is in
  * obmalloc_pool.c, obmalloc_arena.c, obmalloc_usable.c, obmalloc_entry.c. */
-#include "obmalloc.h"
+#include "obmalloc_core.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+/* The configurations of Objects/obmalloc.c's macros (SIZEOF_VOID_P 8 or 4).
+ * Proved (proofs/wp/run-wp.sh) to agree with the proof build's constants
+ * PMC_* for PM_PROOF_BITS. */
+/*@ requires \valid(cfg);
+    assigns *cfg;
+    behavior ok:
+      assumes (bits == 64 || bits == 32) && misalign % 4096 == 0
+              && misalign < (bits == 64 ? 16384 : 4096);
+      ensures result: \result == 0;
+      ensures fields: cfg->pointer_bits == bits
+              && cfg->arena_misalign == misalign
+              && cfg->nclasses == 512 / cfg->alignment;
+      ensures proof_build: bits == PM_PROOF_BITS ==>
+              cfg->alignment == ALIGN && cfg->nclasses == NCLS
+              && cfg->pool_size == POOLSZ && cfg->arena_size == ARENASZ
+              && cfg->pool_overhead == OVH && cfg->sys_base == SYSB
+              && cfg->addr_limit == PMC_ADDR_LIMIT(0)
+              && cfg->ssize_max == PMC_SSIZE_MAX(0);
+    behavior bad:
+      assumes !((bits == 64 || bits == 32) && misalign % 4096 == 0
+                && misalign < (bits == 64 ? 16384 : 4096));
+      ensures result: \result == -1;
+    complete behaviors;
+    disjoint behaviors;
+*/
 int pm_obm_config_init(pm_obm_config *cfg, unsigned bits, uint32_t misalign)
 {
-    memset(cfg, 0, sizeof *cfg);
+    *cfg = (pm_obm_config){0};
     if (bits == 64) {
         /* SIZEOF_VOID_P > 4: USE_LARGE_ARENAS, USE_LARGE_POOLS (radix tree) */
         cfg->alignment = 16;
@@ -42,6 +67,9 @@ int pm_obm_config_init(pm_obm_config *cfg, unsigned bits, uint32_t misalign)
     return 0;
 }
 
+/* Set-up, tear-down and growth of the heap tables: executable build only
+ * (the proof build's tables are fixed arrays). */
+#ifndef PM_PROOF
 static void free_tables(pm_obm *st)
 {
     free(st->arenas);
@@ -138,6 +166,7 @@ int pm_obm_grow(pm_obm *st, int32_t n)
     st->cap_arenas = n;
     return 0;
 }
+#endif
 
 uint64_t pm_obm_arena_address(pm_obm *st)
 {
@@ -196,19 +225,31 @@ void pm_obm_note_arena(pm_obm *st, uint64_t address)
         note_address(st, address + st->cfg.arena_size);
 }
 
+/*@ requires 0 <= szidx < NCLS;
+    assigns \nothing;
+    ensures size: \result == csize(szidx);
+*/
 uint32_t pm_obm_class_size(const pm_obm *st, int32_t szidx)
 {
-    return (uint32_t)(szidx + 1) * st->cfg.alignment;
+    return (uint32_t)(szidx + 1) * (uint32_t)PMC_ALIGN(st);
 }
 
+/*@ requires 0 <= szidx < NCLS;
+    assigns \nothing;
+    ensures blocks: \result == nblk(szidx);
+*/
 int32_t pm_obm_numblocks(const pm_obm *st, int32_t szidx)
 {
-    return (int32_t)((st->cfg.pool_size - st->cfg.pool_overhead)
+    return (int32_t)(((uint32_t)PMC_POOL(st) - (uint32_t)PMC_OVERHEAD(st))
                      / pm_obm_class_size(st, szidx));
 }
 
+/*@ requires 0 <= arena < CAP && arena_shape(pm_g.arenas[arena]);
+    requires 0 <= pool <= NPOOLS;
+    assigns \nothing;
+    ensures addr: \result == pool_addr(pm_g.arenas[arena], pool);
+*/
 uint64_t pm_obm_pool_address(const pm_obm *st, int32_t arena, int32_t pool)
 {
-    return st->arenas[arena].first_pool
-           + (uint64_t)pool * st->cfg.pool_size;
+    return S.arenas[arena].first_pool + (uint64_t)pool * (uint64_t)PMC_POOL(st);
 }

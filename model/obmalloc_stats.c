@@ -2,99 +2,304 @@
  * model state, in the layout of _PyObject_DebugMallocStats and printone
  * (Objects/obmalloc.c, 3.11): the per-class table, the arena counters, the
  * byte accounting and the radix-tree ("arena map") counts. */
-#include "obmalloc.h"
+#include "obmalloc_core.h"
 
 #include <string.h>
 
-/* printone: MSG padded to 35 columns, '=', then VALUE with thousands
- * separators right-aligned in 21 columns. */
-static uint64_t printone(FILE *out, const char *msg, uint64_t value)
+/* Proof build (-DPM_PROOF): the state is pm_g (S) and the configuration the
+ * PMC_* constants; the executable build reads *st and st->cfg. */
+#ifdef PM_PROOF
+# define STATS_BITS(st) PM_PROOF_BITS
+#else
+# define STATS_BITS(st) ((st)->cfg.pointer_bits)
+#endif
+
+/* V in decimal into D, least significant digit first, with a ',' before
+ * each further group of three digits when COMMAS; returns the number of
+ * characters (at most 20 digits and 6 commas). */
+/*@ requires \valid(d + (0 .. 26));
+    assigns d[0 .. 26];
+    ensures n: 1 <= \result <= (commas ? 26 : 20);
+*/
+static int to_digits(char *d, uint64_t v, int commas)
 {
-    char digits[40];
     int n = 0, group = 0;
-    uint64_t v = value;
+    /* k digits written so far (ghost); v <= (2^64 - 1) / 10^k, so at most
+     * 20 digits */
+    //@ ghost int k = 0;
+    /*@ loop invariant k: 0 <= k <= 19;
+        loop invariant n: n == (k == 0 ? 0 : k + (commas ? (k - 1) / 3 : 0));
+        loop invariant group: group == (k == 0 ? 0 : (k - 1) % 3 + 1);
+        loop invariant v: (k >= 1 ==> v <= 1844674407370955161)
+          && (k >= 2 ==> v <= 184467440737095516)
+          && (k >= 3 ==> v <= 18446744073709551)
+          && (k >= 4 ==> v <= 1844674407370955)
+          && (k >= 5 ==> v <= 184467440737095)
+          && (k >= 6 ==> v <= 18446744073709)
+          && (k >= 7 ==> v <= 1844674407370)
+          && (k >= 8 ==> v <= 184467440737)
+          && (k >= 9 ==> v <= 18446744073)
+          && (k >= 10 ==> v <= 1844674407)
+          && (k >= 11 ==> v <= 184467440)
+          && (k >= 12 ==> v <= 18446744)
+          && (k >= 13 ==> v <= 1844674)
+          && (k >= 14 ==> v <= 184467)
+          && (k >= 15 ==> v <= 18446)
+          && (k >= 16 ==> v <= 1844)
+          && (k >= 17 ==> v <= 184)
+          && (k >= 18 ==> v <= 18)
+          && (k >= 19 ==> v <= 1);
+        loop assigns n, group, v, k, d[0 .. 26];
+    */
     do {
         if (group == 3) {
-            digits[n++] = ',';
+            if (commas)
+                d[n++] = ',';
             group = 0;
         }
-        digits[n++] = (char)('0' + v % 10);
+        d[n++] = (char)('0' + v % 10);
         v /= 10;
         group++;
+        //@ ghost k++;
     } while (v != 0);
-    fputs(msg, out);
-    for (size_t i = strlen(msg); i < 35; i++)
+    return n;
+}
+
+/* V in decimal on OUT; returns the number of digits. */
+/*@ requires \valid(out);
+    assigns *out;
+    ensures n: 1 <= \result <= 20;
+*/
+static int putdec(FILE *out, uint64_t v)
+{
+    char d[27];
+    int n = to_digits(d, v, 0), len = n;
+    /*@ loop invariant 0 <= n <= 20;
+        loop assigns n, *out; */
+    while (n > 0)
+        fputc(d[--n], out);
+    return len;
+}
+
+/* The end of a line of printone after a label of LEN characters: spaces
+ * up to column 35, '=', then VALUE with thousands separators right-aligned
+ * in 21 columns. */
+/*@ requires \valid(out);
+    assigns *out;
+    ensures value: \result == value;
+*/
+static uint64_t put_value(FILE *out, size_t len, uint64_t value)
+{
+    char digits[27];
+    int n = to_digits(digits, value, 1);
+    /*@ loop invariant i == len || len < i <= 35;
+        loop assigns i, *out; */
+    for (size_t i = len; i < 35; i++)
         fputc(' ', out);
     fputc('=', out);
+    /*@ loop invariant i == n || n < i <= 21;
+        loop assigns i, *out; */
     for (int i = n; i < 21; i++)
         fputc(' ', out);
+    /*@ loop invariant 0 <= n <= 26;
+        loop assigns n, *out; */
     while (n > 0)
         fputc(digits[--n], out);
     fputc('\n', out);
     return value;
 }
 
+/* printone: MSG padded to 35 columns, '=', then VALUE with thousands
+ * separators right-aligned in 21 columns. */
+/*@ requires msg: valid_read_string(msg);
+    requires out: \valid(out) && \separated(out, msg + (0 .. strlen(msg)));
+    assigns *out;
+    ensures value: \result == value;
+*/
+static uint64_t printone(FILE *out, const char *msg, uint64_t value)
+{
+    fputs(msg, out);
+    return put_value(out, strlen(msg), value);
+}
+
+/* printone with the label "X MID Y TAIL" (X and Y in decimal), which
+ * _PyObject_DebugMallocStats formats with PyOS_snprintf. */
+/*@ requires mid: valid_read_string(mid) && strlen(mid) <= 64;
+    requires tail: valid_read_string(tail) && strlen(tail) <= 64;
+    requires out: \valid(out) && \separated(out, mid + (0 .. strlen(mid)))
+             && \separated(out, tail + (0 .. strlen(tail)));
+    assigns *out;
+    ensures value: \result == value;
+*/
+static uint64_t printone2(FILE *out, uint64_t x, const char *mid, uint64_t y,
+                          const char *tail, uint64_t value)
+{
+    size_t len = (size_t)putdec(out, x);
+    fputs(mid, out);
+    len += strlen(mid);
+    len += (size_t)putdec(out, y);
+    fputs(tail, out);
+    len += strlen(tail);
+    return put_value(out, len, value);
+}
+
+/* The invariant gives what the statistics read. */
+/*@ ghost
+  /@ requires PM_INV_TABLE && PM_ARENAS_OK;
+     assigns \nothing;
+     ensures stats_shape(pm_g.arenas, pm_g.pools, pm_g.maxarenas);
+  @/
+  void lemma_stats_shape(void)
+  {
+    /@ loop invariant 0 <= a <= pm_g.maxarenas;
+       loop invariant stats_shape(pm_g.arenas, pm_g.pools, a);
+       loop assigns a;
+       loop variant pm_g.maxarenas - a; @/
+    for (int a = 0; a < pm_g.maxarenas; a++) {
+      if (pm_g.arenas[a].address != 0) {
+        /@ assert ok: arena_ok(pm_g.arenas[a], pm_g.pools, pm_g.pool_next, a); @/
+        /@ assert shape: arena_shape(pm_g.arenas[a]); @/
+        /@ assert pools: arena_pools(pm_g.arenas[a], pm_g.pools, a); @/
+        /@ assert pool_ok: \forall integer k; 0 <= k < pm_g.arenas[a].ncarved
+             ==> pool_ok(pm_g.pools[a * NPOOLS + k]); @/
+        /@ assert counts: \forall integer k;
+             0 <= k < pm_g.arenas[a].ncarved ==>
+               0 <= pm_g.pools[a * NPOOLS + k].szidx < NCLS
+               && 0 <= pm_g.pools[a * NPOOLS + k].count
+               && pm_g.pools[a * NPOOLS + k].count
+                  <= pm_g.pools[a * NPOOLS + k].nblocks
+               && pm_g.pools[a * NPOOLS + k].nblocks <= MAXB; @/
+        /@ assert carved: 0 <= pm_g.arenas[a].ncarved <= NPOOLS
+             && 0 <= pm_g.arenas[a].nfreepools <= NPOOLS; @/
+      }
+    }
+  }
+*/
+
+/*@ ghost
+  /@ requires x <= y;
+     assigns \nothing;
+     ensures 0 <= x * s <= y * s;
+  @/
+  void lemma_stats_mul(uint64_t x, uint64_t y, uint64_t s) { }
+*/
+
+/* Its caller holds the allocator's invariant: PM_INV_TABLE and
+ * PM_ARENAS_OK give stats_shape (lemma_stats_shape). */
+/*@ requires out: \valid(out) && \separated(out, &pm_g);
+    requires table: PM_INV_TABLE;
+    requires arenas: stats_shape(pm_g.arenas, pm_g.pools, pm_g.maxarenas);
+    requires allocated: pm_g.narenas_currently_allocated
+               == acount_alloc(pm_g.arenas, pm_g.maxarenas);
+    requires counters: counters_ok(pm_g.narenas_currently_allocated,
+               pm_g.narenas_highwater, pm_g.ntimes_arena_allocated);
+    requires map: map_counts_ok(pm_g.map_mid_count, pm_g.map_bot_count);
+    assigns *out;
+*/
 void pm_obm_debugmallocstats(const pm_obm *st, FILE *out)
 {
     uint64_t numpools[PM_OBM_MAX_CLASSES] = {0};
     uint64_t numblocks[PM_OBM_MAX_CLASSES] = {0};
     uint64_t numfree[PM_OBM_MAX_CLASSES] = {0};
     uint64_t narenas = 0, numfreepools = 0, arena_alignment = 0;
-    uint64_t pool_size = st->cfg.pool_size, arena_size = st->cfg.arena_size;
-    uint32_t nclasses = st->cfg.nclasses;
-    char buf[128];
+    uint64_t pool_size = (uint64_t)PMC_POOL(st);
+    uint64_t arena_size = (uint64_t)PMC_ARENA(st);
+    uint32_t nclasses = (uint32_t)PMC_NCLASSES(st);
 
-    fprintf(out, "Small block threshold = %d, in %u size classes.\n",
-            PM_OBM_THRESHOLD, nclasses);
-    for (int32_t a = 0; a < st->maxarenas; a++) {
-        const pm_obm_arena *ao = &st->arenas[a];
-        if (ao->address == 0)
+    /* pools of NUMBLOCKS(c) <= MAXB blocks: each count is at most the
+     * pools seen so far (times MAXB) */
+    /*@ loop invariant a: 0 <= a <= pm_g.maxarenas;
+        loop invariant narenas: narenas == acount_alloc(pm_g.arenas, a)
+                                && narenas <= a;
+        loop invariant sums: numfreepools <= a * NPOOLS
+                             && arena_alignment <= a * POOLSZ;
+        loop invariant classes: \forall integer c; 0 <= c < MAXCLS ==>
+              numpools[c] <= a * NPOOLS && numblocks[c] <= a * NPOOLS * MAXB
+              && numfree[c] <= a * NPOOLS * MAXB;
+        loop assigns a, narenas, numfreepools, arena_alignment,
+                     numpools[0 .. MAXCLS - 1], numblocks[0 .. MAXCLS - 1],
+                     numfree[0 .. MAXCLS - 1];
+    */
+    for (int32_t a = 0; a < S.maxarenas; a++) {
+        if (S.arenas[a].address == 0)
             continue;
+        /*@ assert carved: 0 <= pm_g.arenas[a].ncarved <= NPOOLS
+              && 0 <= pm_g.arenas[a].nfreepools <= NPOOLS; */
         narenas++;
-        numfreepools += (uint64_t)ao->nfreepools;
-        if (ao->address % pool_size != 0)
+        numfreepools += (uint64_t)S.arenas[a].nfreepools;
+        if (S.arenas[a].address % pool_size != 0)
             arena_alignment += pool_size;
-        for (int32_t k = 0; k < ao->ncarved; k++) {
-            const pm_obm_pool *pl = &st->pools[a * PM_OBM_MAX_POOLS + k];
-            if (pl->count == 0)
+        /*@ loop invariant k: 0 <= k <= pm_g.arenas[a].ncarved;
+            loop invariant classes: \forall integer c; 0 <= c < MAXCLS ==>
+                  numpools[c] <= a * NPOOLS + k
+                  && numblocks[c] <= (a * NPOOLS + k) * MAXB
+                  && numfree[c] <= (a * NPOOLS + k) * MAXB;
+            loop assigns k, numpools[0 .. MAXCLS - 1],
+                         numblocks[0 .. MAXCLS - 1], numfree[0 .. MAXCLS - 1];
+        */
+        for (int32_t k = 0; k < S.arenas[a].ncarved; k++) {
+            int32_t p = a * PM_OBM_MAX_POOLS + k;
+            /*@ assert counts: 0 <= pm_g.pools[p].szidx < NCLS
+                  && 0 <= pm_g.pools[p].count <= pm_g.pools[p].nblocks
+                  && pm_g.pools[p].nblocks <= MAXB; */
+            if (S.pools[p].count == 0)
                 continue;
-            numpools[pl->szidx]++;
-            numblocks[pl->szidx] += (uint64_t)pl->count;
-            numfree[pl->szidx] += (uint64_t)(pl->nblocks - pl->count);
+            int32_t c = S.pools[p].szidx;
+            numpools[c]++;
+            numblocks[c] += (uint64_t)S.pools[p].count;
+            numfree[c] += (uint64_t)(S.pools[p].nblocks - S.pools[p].count);
         }
     }
+    /* the counts first: no output yet (the proof's goals of the loops
+     * above then hold no string) */
+    fprintf(out, "Small block threshold = %d, in %u size classes.\n",
+            PM_OBM_THRESHOLD, nclasses);
     fputc('\n', out);
     fputs("class   size   num pools   blocks in use  avail blocks\n"
           "-----   ----   ---------   -------------  ------------\n", out);
     uint64_t allocated = 0, available = 0, headers = 0, quantization = 0;
+    /* a class has at most CAP * NPOOLS pools and CAP * NPOOLS * MAXB blocks
+     * (2048 and 2091008), of at most 512 bytes */
+    /*@ loop invariant c: 0 <= c <= NCLS;
+        loop invariant sums: allocated <= c * 2091008 * 512
+              && available <= c * 2091008 * 512
+              && headers <= c * 2048 * OVH && quantization <= c * 2048 * 512;
+        loop assigns c, allocated, available, headers, quantization, *out;
+    */
     for (uint32_t c = 0; c < nclasses; c++) {
         if (numpools[c] == 0)
             continue;
-        uint64_t size = (uint64_t)(c + 1) * st->cfg.alignment;
+        uint64_t size = (uint64_t)(c + 1) * (uint64_t)PMC_ALIGN(st);
+        //@ assert size: 0 < size <= 512;
+        /* products of two bounded factors (lemma_stats_mul) */
+        //@ assert bounds: numblocks[c] <= 2091008 && numfree[c] <= 2091008;
+        //@ ghost lemma_stats_mul(numblocks[c], 2091008, size);
+        //@ ghost lemma_stats_mul(numfree[c], 2091008, size);
+        //@ assert pools: numpools[c] <= 2048;
+        uint64_t rest = (pool_size - (uint64_t)PMC_OVERHEAD(st)) % size;
+        //@ assert rest: rest < 512;
+        //@ ghost lemma_stats_mul(numpools[c], 2048, rest);
         fprintf(out, "%5u %6u %11llu %15llu %13llu\n", c, (unsigned)size,
                 (unsigned long long)numpools[c],
                 (unsigned long long)numblocks[c],
                 (unsigned long long)numfree[c]);
         allocated += numblocks[c] * size;
         available += numfree[c] * size;
-        headers += numpools[c] * st->cfg.pool_overhead;
-        quantization += numpools[c]
-                        * ((pool_size - st->cfg.pool_overhead) % size);
+        headers += numpools[c] * (uint64_t)PMC_OVERHEAD(st);
+        quantization += numpools[c] * rest;
     }
     fputc('\n', out);
-    printone(out, "# arenas allocated total", st->ntimes_arena_allocated);
-    printone(out, "# arenas reclaimed", st->ntimes_arena_allocated - narenas);
-    printone(out, "# arenas highwater mark", st->narenas_highwater);
+    printone(out, "# arenas allocated total", S.ntimes_arena_allocated);
+    printone(out, "# arenas reclaimed", S.ntimes_arena_allocated - narenas);
+    printone(out, "# arenas highwater mark", S.narenas_highwater);
     printone(out, "# arenas allocated current", narenas);
-    snprintf(buf, sizeof buf, "%llu arenas * %llu bytes/arena",
-             (unsigned long long)narenas, (unsigned long long)arena_size);
-    printone(out, buf, narenas * arena_size);
+    printone2(out, narenas, " arenas * ", arena_size, " bytes/arena",
+              narenas * arena_size);
     fputc('\n', out);
     uint64_t total = printone(out, "# bytes in allocated blocks", allocated);
     total += printone(out, "# bytes in available blocks", available);
-    snprintf(buf, sizeof buf, "%llu unused pools * %llu bytes",
-             (unsigned long long)numfreepools, (unsigned long long)pool_size);
-    total += printone(out, buf, numfreepools * pool_size);
+    total += printone2(out, numfreepools, " unused pools * ", pool_size,
+                       " bytes", numfreepools * pool_size);
     total += printone(out, "# bytes lost to pool headers", headers);
     total += printone(out, "# bytes lost to quantization", quantization);
     total += printone(out, "# bytes lost to arena alignment", arena_alignment);
@@ -103,17 +308,17 @@ void pm_obm_debugmallocstats(const pm_obm *st, FILE *out)
     /* WITH_PYMALLOC_RADIX_TREE: 64-bit builds have interior nodes
      * (USE_INTERIOR_NODES), 32-bit builds only the bottom level as root */
     fputs("\narena map counts\n", out);
-    if (st->cfg.pointer_bits == 64) {
+    if (STATS_BITS(st) == 64) {
         uint64_t node = (uint64_t)8 << 15;       /* 2^15 pointers        */
         uint64_t bot = (uint64_t)8 << 14;        /* 2^14 int32 pairs     */
-        printone(out, "# arena map mid nodes", (uint64_t)st->map_mid_count);
-        printone(out, "# arena map bot nodes", (uint64_t)st->map_bot_count);
+        printone(out, "# arena map mid nodes", (uint64_t)S.map_mid_count);
+        printone(out, "# arena map bot nodes", (uint64_t)S.map_bot_count);
         fputc('\n', out);
         uint64_t t = printone(out, "# bytes lost to arena map root", node);
         t += printone(out, "# bytes lost to arena map mid",
-                      node * (uint64_t)st->map_mid_count);
+                      node * (uint64_t)S.map_mid_count);
         t += printone(out, "# bytes lost to arena map bot",
-                      bot * (uint64_t)st->map_bot_count);
+                      bot * (uint64_t)S.map_bot_count);
         printone(out, "Total", t);
     } else {
         printone(out, "# bytes lost to arena map root", (uint64_t)8 << 14);

@@ -92,15 +92,17 @@ static int check_pool(const pm_obm *st, int32_t a, int32_t k, char *why,
 static int check_arena(const pm_obm *st, int32_t a, char *why, size_t len)
 {
     const pm_obm_arena *ao = &st->arenas[a];
+    /* the range first, written without a sum that could wrap around: the
+     * sums below then stay under SYS_BASE */
+    if (ao->address > PMC_SYS_BASE(st) - (uint64_t)PMC_ARENA(st))
+        FAIL("arena %d: address %#llx out of range", a,
+             (unsigned long long)ao->address);
     uint64_t excess = ao->address % (uint64_t)PMC_POOL(st);
     uint64_t first = excess ? ao->address + (uint64_t)PMC_POOL(st) - excess
                             : ao->address;
     if (ao->first_pool != first)
         FAIL("arena %d: first pool at %#llx", a,
              (unsigned long long)ao->first_pool);
-    if (ao->address + (uint64_t)PMC_ARENA(st) > PMC_SYS_BASE(st))
-        FAIL("arena %d: address %#llx out of range", a,
-             (unsigned long long)ao->address);
     if (ao->ntotalpools != PM_OBM_MAX_POOLS - (excess != 0))
         FAIL("arena %d: ntotalpools %d", a, ao->ntotalpools);
     if (ao->ncarved < 0 || ao->ncarved > ao->ntotalpools)

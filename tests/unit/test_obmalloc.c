@@ -346,6 +346,15 @@ START_TEST(is_valid_catches_corruption)
     st.arenas[0].nfreepools++;
     ck_assert(!pm_pymalloc_is_valid(&st, why, sizeof why));
     st.arenas[0].nfreepools--;
+    /* an arena at the top of the address space, with its misalignment
+     * kept: its end (and its first pool) wrap around to 0 */
+    uint64_t address = st.arenas[0].address, first = st.arenas[0].first_pool;
+    uint64_t excess = address % st.cfg.pool_size;
+    st.arenas[0].address = UINT64_MAX - st.cfg.pool_size + 1 + excess;
+    st.arenas[0].first_pool = st.arenas[0].address + st.cfg.pool_size - excess;
+    ck_assert(!pm_pymalloc_is_valid(&st, why, sizeof why));
+    st.arenas[0].address = address;
+    st.arenas[0].first_pool = first;
     ck_assert_msg(pm_pymalloc_is_valid(&st, why, sizeof why), "%s", why);
     (void)b;
 }
