@@ -117,7 +117,7 @@ pm_obm pm_g;     /* the state under proof (S) */
 /* ------------------------------------------------------------- new_arena */
 
 /* Environment (not proved here): the arena "mmap" and the radix-tree
- * bookkeeping, in obmalloc.c.  new_arena checks what the first returns. */
+ * bookkeeping, in obmalloc_env.c.  new_arena checks what the first returns. */
 /*@ assigns \nothing; */
 uint64_t pm_obm_arena_address(pm_obm *st);
 /*@ assigns pm_g.map_mid_count, pm_g.map_bot_count, pm_g.map_nkeys,

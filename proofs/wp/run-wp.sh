@@ -3,9 +3,11 @@
 # model's proof build: -DPM_PROOF) with Frama-C/WP, one function at a time,
 # and print a table: file, function, goals, proven, provers, seconds, and a
 # total.
-# Without FILE: the allocator, model/obmalloc_{lemma,pool,arena,usable,entry}.c,
+# Without FILE: the allocator, model/obmalloc_{lemma*,pool,arena,usable,entry}.c,
 # which must be read together (calls cross files; the contracts are at the
-# definitions).
+# definitions), then its configuration and class arithmetic (obmalloc.c),
+# its statistics (obmalloc_stats.c) and its run-time check
+# (obmalloc_valid.c).
 #
 # Exits 1 if a goal is not proven or WP prints a warning (for instance about
 # the memory model), 2 on bad usage or a Frama-C error.
@@ -22,7 +24,7 @@ set -u -o pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT" || exit 2
 [ $# -ge 1 ] || set -- model/obmalloc_lemma.c model/obmalloc_lemma_take.c model/obmalloc_lemma_give.c model/obmalloc_lemma_free.c model/obmalloc_lemma_entry.c model/obmalloc_pool.c model/obmalloc_arena.c \
-                       model/obmalloc_usable.c model/obmalloc_entry.c
+                       model/obmalloc_usable.c model/obmalloc_entry.c model/obmalloc.c model/obmalloc_stats.c model/obmalloc_valid.c
 for f in "$@"; do
     [ -f "$f" ] || { echo "run-wp.sh: error: no such file: $f" >&2; exit 2; }
 done
@@ -46,15 +48,17 @@ mkdir -p "$LOGDIR"
 if [ -n "${WP_FUNCTIONS:-}" ]; then
     FUNCS=$(echo "$WP_FUNCTIONS" | tr ',' ' ')
 else
-    # a definition: a line "TYPE NAME(" whose parameter list ends on a line
-    # followed by "{" (declarations end with ";")
-    FUNCS=$(awk '
-        match($0, /^ *(static )?(void|int|int32_t|uint64_t) +\*?[a-z_0-9]+\(/) {
-            name = $0; sub(/\(.*/, "", name); sub(/.* \*?/, "", name); pending = name }
-        pending != "" && /\) *$/ { want = pending; pending = ""; next }
-        pending != "" && /;/ { pending = "" }
-        want != "" { if ($0 ~ /^ *\{/) print want; want = "" }
-    ' "$@" | awk '!seen[$0]++')   # in file order
+    # the functions that Frama-C sees defined in the proof build (its
+    # metrics; code under #ifndef PM_PROOF is not among them), in the order
+    # of their first appearance in the files
+    FUNCS=$(frama-c -pp-annot -cpp-extra-args="-DPM_PROOF -DPM_PROOF_BITS=$BITS -I$ROOT/model" \
+                "$@" -metrics 2>/dev/null |
+            sed -n '/Defined functions/,/^ *$/p' | tail -n +3 | tr ';' '\n' |
+            sed -E 's/\(.*//; s/ //g' | grep -v '^$' |
+            while read -r fn; do
+                echo "$(cat "$@" | grep -nE "(^|[^a-z_0-9])$fn\(" | head -1 | cut -d: -f1) $fn"
+            done | sort -n | awk '{ print $2 }')
+    [ -n "$FUNCS" ] || { echo "run-wp.sh: error: no function found in $*" >&2; exit 2; }
 fi
 
 WP_OPTS=(-pp-annot -cpp-extra-args="-DPM_PROOF -DPM_PROOF_BITS=$BITS -I$ROOT/model"
@@ -73,6 +77,8 @@ WP_OPTS=(-pp-annot -cpp-extra-args="-DPM_PROOF -DPM_PROOF_BITS=$BITS -I$ROOT/mod
 # overlap.  -wp-check-memory-model turns it into a precondition checked at
 # every call, and each entry point states it in its contract.  A parameter
 # compared with NULL (pm_pymalloc_free's out) gets it as `out + (..)`.
+# pm_pymalloc_is_valid's message buffer gets it as `why + (..)` and
+# `why + (0 .. len - 1)` (the range it assigns).
 warnings_ok() {
     python3 - "$1" <<'PYEOF'
 import re, sys
@@ -83,7 +89,7 @@ for w in re.split(r'\n(?=\[)', text):
         continue
     if 'Memory model hypotheses' in w:
         hyps = re.findall(r'requires ([^;]*);', w)
-        sep = re.compile(r'\\separated\((&pm_g, *(&?(out|a|k|b)(->\w+)?|\{[abk, ]+\})|(out|a|k|b)( \+ \(\.\.\))?, *&pm_g)\)$')
+        sep = re.compile(r'\\separated\((&pm_g, *(&?(out|a|k|b)(->\w+)?|\{[abk, ]+\})|((out|a|k|b)( \+ \(\.\.\))?|why \+ \((\.\.|0 \.\. len - 1)\)), *&pm_g)\)$')
         if hyps and all(sep.match(h.strip()) for h in hyps):
             continue
     print('    ' + w.replace('\n', '\n    '))

@@ -356,6 +356,14 @@ START_TEST(is_valid_catches_corruption)
     st.arenas[0].address = address;
     st.arenas[0].first_pool = first;
     ck_assert_msg(pm_pymalloc_is_valid(&st, why, sizeof why), "%s", why);
+    /* usable_arenas linked to an arena object far past the table: the
+     * check rejects it without reading that arena (an out-of-bounds read
+     * before the fix, caught by make unit-asan) */
+    int32_t next = st.arena_next[0];
+    st.arena_next[0] = 1 << 24;
+    ck_assert(!pm_pymalloc_is_valid(&st, why, sizeof why));
+    st.arena_next[0] = next;
+    ck_assert_msg(pm_pymalloc_is_valid(&st, why, sizeof why), "%s", why);
     (void)b;
 }
 END_TEST

@@ -29,7 +29,7 @@ if [ -x proofs/wp/run-wp.sh ] || [ -f proofs/wp/run-wp.sh ]; then
     # run-wp.sh's own default list of the allocator's files (the lemma
     # files included), so that the two never disagree
     for bits in 64 32; do
-        run "model/obmalloc_{lemma*,pool,arena,usable,entry}.c, $bits-bit (allocator; proofs/wp/run-wp.sh)" \
+        run "model/obmalloc_{lemma*,pool,arena,usable,entry}.c, obmalloc.c, obmalloc_stats.c, obmalloc_valid.c, $bits-bit (allocator; proofs/wp/run-wp.sh)" \
             env PM_PROOF_BITS=$bits bash proofs/wp/run-wp.sh
     done
 fi
