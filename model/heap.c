@@ -501,6 +501,35 @@ void pm_model_free(pm_model *m)
     free(m);
 }
 
+#ifdef PM_EACSL
+/* The copy of the model that the contracts of move_unreachable's scan
+ * read as PRE (gc_reach.c; a ghost copy in the proof build).  The tables
+ * of this build are pointers, so a plain structure copy would share them
+ * and follow the model as it changes; this one copies the two tables the
+ * contracts read (objects and slots). */
+pm_model pm_ghost_copy(const pm_model *m)
+{
+    pm_model s = *m;
+    size_t no = (size_t)m->nobjs, ns = (size_t)m->nslotpool;
+    s.objs = malloc(sizeof *s.objs * (no ? no : 1));
+    s.slots = malloc(sizeof *s.slots * (ns ? ns : 1));
+    if (!s.objs || !s.slots) {
+        fprintf(stderr, "pymemref: out of memory (E-ACSL ghost copy)\n");
+        exit(2);
+    }
+    memcpy(s.objs, m->objs, sizeof *s.objs * no);
+    if (ns)
+        memcpy(s.slots, m->slots, sizeof *s.slots * ns);
+    return s;
+}
+
+void pm_ghost_copy_free(pm_model *s)
+{
+    free(s->objs);
+    free(s->slots);
+}
+#endif
+
 /* Declare a trace class (operation `class`). */
 bool pm_model_declare(pm_model *m, const pm_class *c)
 {

@@ -417,6 +417,14 @@ static inline int32_t pm_traverse_count(const pm_model *m, int32_t o)
     return k == PM_KIND_WEAKREF || k == PM_KIND_ATOM ? 0 : m->objs[o].nslots;
 }
 int64_t pm_gc_collect_main(pm_model *m, int generation);
+/* gc_reach.c: gcmodule.c's move_unreachable, called by gc.c. */
+void move_unreachable(pm_model *m, int32_t young, int32_t unreachable);
+#ifdef PM_EACSL
+/* heap.c: the run-time check build's copy of the model at the start of
+ * move_unreachable (its contracts' PRE), and its release. */
+pm_model pm_ghost_copy(const pm_model *m);
+void pm_ghost_copy_free(pm_model *s);
+#endif
 void pm_gc_maybe_collect(pm_model *m);   /* after count0 was raised */
 void pm_eval_breaker(pm_model *m);       /* a point where 3.12+ checks it */
 int64_t pm_gc_collect_generations(pm_model *m);

@@ -18,6 +18,7 @@
  */
 #include "obmalloc.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,59 +83,94 @@ typedef struct reader {
     int lineno;
     char *err;
     size_t errlen;
+    int failed;          /* the first error of a read is the one reported */
 } reader;
 
 static int rfail(reader *r, const char *what)
 {
-    snprintf(r->err, r->errlen, "line %d: %s", r->lineno, what);
+    if (!r->failed)
+        snprintf(r->err, r->errlen, "line %d: %s", r->lineno, what);
+    r->failed = 1;
     return -1;
 }
 
-/* Next token of the current line as an integer (decimal or 0x hex). */
-static int tok_int(char **s, int64_t *v)
+/* Next token of the current line as a number (decimal or 0x hex) and its
+ * sign, read in 64-bit unsigned arithmetic so that nothing wraps before
+ * the callers' range checks.  1; 0 when the line has no more tokens or the
+ * token is not a number; -1 (the error set) when it has more than 64
+ * bits. */
+static int tok_num(reader *r, char **s, uint64_t *v, int *neg)
 {
     char *end;
     while (**s == ' ')
         (*s)++;
     if (**s == '\0' || **s == '\n')
         return 0;
-    *v = (int64_t)strtoull(*s, &end, 0);
-    if (end == *s)
+    const char *digits = *s + (**s == '-' || **s == '+');
+    if (*digits < '0' || *digits > '9')
         return 0;
+    *neg = **s == '-';
+    errno = 0;
+    unsigned long long u = strtoull(digits, &end, 0);
     *s = end;
+    if (errno == ERANGE)
+        return rfail(r, "number out of range (2^64 or more)");
+    *v = (uint64_t)u;
     return 1;
+}
+
+/* A field that is at least 0 (all but RAW_BLOCKS): as tok_num, -1 for a
+ * minus sign. */
+static int tok_int(reader *r, char **s, uint64_t *v)
+{
+    int neg, t = tok_num(r, s, v, &neg);
+    if (t == 1 && neg)
+        return rfail(r, "negative number");
+    return t;
 }
 
 static int read_pool(reader *r, pm_obm *st, char *s)
 {
-    int64_t a, k, c, count, nextoff, maxnext, off;
-    if (!tok_int(&s, &a) || !tok_int(&s, &k) || !tok_int(&s, &c)
-        || !tok_int(&s, &count) || !tok_int(&s, &nextoff)
-        || !tok_int(&s, &maxnext))
+    uint64_t a, k, c, count, nextoff, maxnext, off;
+    if (tok_int(r, &s, &a) <= 0 || tok_int(r, &s, &k) <= 0
+        || tok_int(r, &s, &c) <= 0 || tok_int(r, &s, &count) <= 0
+        || tok_int(r, &s, &nextoff) <= 0 || tok_int(r, &s, &maxnext) <= 0)
         return rfail(r, "pool: expected A K SZIDX COUNT NEXTOFFSET MAX");
-    if (a < 0 || a >= st->maxarenas || st->arenas[a].address == 0 || k < 0
-        || k >= st->arenas[a].ncarved || c < 0 || c >= PMC_NCLASSES(st))
+    if (a >= (uint64_t)st->maxarenas || st->arenas[a].address == 0
+        || k >= (uint64_t)st->arenas[a].ncarved
+        || c >= (uint64_t)PMC_NCLASSES(st))
         return rfail(r, "pool: no such carved pool or size class");
-    pm_obm_pool *pl = &st->pools[a * PM_OBM_MAX_POOLS + k];
+    /* checked before narrowing to the int32_t fields: a count is at most
+     * the blocks a pool holds, offsets are within POOL_SIZE */
     int32_t size = PMC_SIZE(st, c);
+    uint64_t ov = (uint64_t)PMC_OVERHEAD(st), usize = (uint64_t)size;
+    int32_t nblocks = (PMC_POOL(st) - PMC_OVERHEAD(st)) / size;
+    if (count > (uint64_t)nblocks)
+        return rfail(r, "pool: count out of range");
+    if (nextoff < ov || (nextoff - ov) % usize
+        || (nextoff - ov) / usize > (uint64_t)nblocks)
+        return rfail(r, "pool: bad nextoffset");
+    if (maxnext > (uint64_t)PMC_POOL(st))
+        return rfail(r, "pool: maxnextoffset out of range");
+    pm_obm_pool *pl = &st->pools[a * PM_OBM_MAX_POOLS + k];
     pl->szidx = (int32_t)c;
     pl->count = (int32_t)count;
     pl->nextoffset = (int32_t)nextoff;
     pl->maxnextoffset = (int32_t)maxnext;
-    pl->nblocks = (PMC_POOL(st) - PMC_OVERHEAD(st)) / size;
-    if (nextoff < PMC_OVERHEAD(st) || (nextoff - PMC_OVERHEAD(st)) % size
-        || (nextoff - PMC_OVERHEAD(st)) / size > pl->nblocks)
-        return rfail(r, "pool: bad nextoffset");
-    pl->ncarved = (int32_t)((nextoff - PMC_OVERHEAD(st)) / size);
+    pl->nblocks = nblocks;
+    pl->ncarved = (int32_t)((nextoff - ov) / usize);
     for (int32_t b = 0; b < pl->ncarved; b++)
         pl->bstate[b] = PM_OBM_B_USED;
     int32_t list[PM_OBM_MAX_BLOCKS], n = 0;
-    while (tok_int(&s, &off)) {
-        if (off < PMC_OVERHEAD(st) || (off - PMC_OVERHEAD(st)) % size
-            || (off - PMC_OVERHEAD(st)) / size >= pl->ncarved || n >= pl->ncarved)
+    int t;
+    while ((t = tok_int(r, &s, &off)) > 0) {
+        if (off < ov || (off - ov) % usize
+            || (off - ov) / usize >= (uint64_t)pl->ncarved || n >= pl->ncarved)
             return rfail(r, "pool: bad free block offset");
-        list[n++] = (int32_t)((off - PMC_OVERHEAD(st)) / size);
+        list[n++] = (int32_t)((off - ov) / usize);
     }
+    if (t < 0)
+        return -1;
     pl->nfree = 0;
     pl->freeblock = PM_OBM_NONE;
     for (int32_t i = n - 1; i >= 0; i--) {
@@ -163,22 +199,26 @@ static int read_pool(reader *r, pm_obm *st, char *s)
 
 static int read_arena(reader *r, pm_obm *st, char *s)
 {
-    int64_t a, addr, ncarved, nfp;
-    if (!tok_int(&s, &a) || !tok_int(&s, &addr) || !tok_int(&s, &ncarved)
-        || !tok_int(&s, &nfp))
+    uint64_t a, address, ncarved, nfp;
+    if (tok_int(r, &s, &a) <= 0 || tok_int(r, &s, &address) <= 0
+        || tok_int(r, &s, &ncarved) <= 0 || tok_int(r, &s, &nfp) <= 0)
         return rfail(r, "arena: expected A ADDRESS NCARVED NFREEPOOLS");
-    if (a < 0 || a >= st->maxarenas || addr == 0 || st->arenas[a].address)
+    if (a >= (uint64_t)st->maxarenas || address == 0
+        || st->arenas[a].address)
         return rfail(r, "arena: bad index or address");
-    pm_obm_arena *ao = &st->arenas[a];
-    uint64_t address = (uint64_t)addr;
-    uint64_t excess = address % (uint64_t)PMC_POOL(st);
-    ao->address = address;
-    ao->first_pool = excess ? address + (uint64_t)PMC_POOL(st) - excess
-                            : address;
-    ao->ntotalpools = PM_OBM_MAX_POOLS - (excess != 0);
-    if (ncarved < 0 || ncarved > ao->ntotalpools || nfp < 0
-        || nfp > ao->ntotalpools)
+    /* new_arena: the first pool is the address rounded up to POOL_SIZE,
+     * which must not pass 2^64 */
+    uint64_t pool = (uint64_t)PMC_POOL(st);
+    uint64_t excess = address % pool;
+    if (excess && address > UINT64_MAX - (pool - excess))
+        return rfail(r, "arena: address too high (first pool past 2^64)");
+    int32_t ntotal = PM_OBM_MAX_POOLS - (excess != 0);
+    if (ncarved > (uint64_t)ntotal || nfp > (uint64_t)ntotal)
         return rfail(r, "arena: bad pool counts");
+    pm_obm_arena *ao = &st->arenas[a];
+    ao->address = address;
+    ao->first_pool = excess ? address + (pool - excess) : address;
+    ao->ntotalpools = ntotal;
     ao->ncarved = (int32_t)ncarved;
     ao->nfreepools = (int32_t)nfp;
     ao->freepools = PM_OBM_NONE;
@@ -193,17 +233,22 @@ static int read_arena(reader *r, pm_obm *st, char *s)
 
 static int read_freepools(reader *r, pm_obm *st, char *s)
 {
-    int64_t a, k;
-    if (!tok_int(&s, &a) || a < 0 || a >= st->maxarenas
+    uint64_t a, k;
+    if (tok_int(r, &s, &a) <= 0 || a >= (uint64_t)st->maxarenas
         || st->arenas[a].address == 0)
         return rfail(r, "freepools: no such arena");
     pm_obm_arena *ao = &st->arenas[a];
     int32_t list[PM_OBM_MAX_POOLS], n = 0;
-    while (tok_int(&s, &k)) {
-        if (k < 0 || k >= ao->ncarved || n >= ao->ncarved)
+    /* with the pools of earlier freepools lines of A, at most ncarved:
+     * fpstack has room for 64 */
+    int t;
+    while ((t = tok_int(r, &s, &k)) > 0) {
+        if (k >= (uint64_t)ao->ncarved || n >= ao->ncarved - ao->nfpcached)
             return rfail(r, "freepools: bad pool");
         list[n++] = (int32_t)(a * PM_OBM_MAX_POOLS + k);
     }
+    if (t < 0)
+        return -1;
     for (int32_t i = n - 1; i >= 0; i--) {
         st->pool_next[list[i]] = ao->freepools;
         st->pools[list[i]].fpos = ao->nfpcached;
@@ -216,44 +261,44 @@ static int read_freepools(reader *r, pm_obm *st, char *s)
 /* A line of arena indices; returns how many, or -1. */
 static int read_arena_list(reader *r, pm_obm *st, char *s, int32_t *v)
 {
-    int64_t a;
-    int n = 0;
-    while (tok_int(&s, &a)) {
-        if (a < 0 || a >= st->maxarenas || n >= st->maxarenas)
+    uint64_t a;
+    int n = 0, t;
+    while ((t = tok_int(r, &s, &a)) > 0) {
+        if (a >= (uint64_t)st->maxarenas || n >= st->maxarenas)
             return rfail(r, "bad arena index");
         v[n++] = (int32_t)a;
     }
-    return n;
+    return t < 0 ? -1 : n;
 }
 
 static int read_used(reader *r, pm_obm *st, char *s)
 {
-    int64_t c, a, k;
-    if (!tok_int(&s, &c) || c < 0 || c >= PMC_NCLASSES(st))
+    uint64_t c, a, k;
+    if (tok_int(r, &s, &c) <= 0 || c >= (uint64_t)PMC_NCLASSES(st))
         return rfail(r, "used: bad size class");
-    int32_t prev = PM_OBM_HDR(c);
+    int32_t cls = (int32_t)c, prev = PM_OBM_HDR(cls);
     for (;;) {
         while (*s == ' ')
             s++;
         if (*s == '\0' || *s == '\n')
             break;
-        if (!tok_int(&s, &a) || *s != ':')
+        if (tok_int(r, &s, &a) <= 0 || *s != ':')
             return rfail(r, "used: expected A:K");
         s++;
-        if (!tok_int(&s, &k) || a < 0 || a >= st->maxarenas || k < 0
-            || k >= st->arenas[a].ncarved)
+        if (tok_int(r, &s, &k) <= 0 || a >= (uint64_t)st->maxarenas
+            || k >= (uint64_t)st->arenas[a].ncarved)
             return rfail(r, "used: bad pool");
         int32_t p = (int32_t)(a * PM_OBM_MAX_POOLS + k);
         st->pool_prev[p] = prev;
         if (prev < 0)
-            st->used_next[c] = p;
+            st->used_next[cls] = p;
         else
             st->pool_next[prev] = p;
         prev = p;
     }
     if (prev >= 0) {
-        st->pool_next[prev] = PM_OBM_HDR(c);
-        st->used_prev[c] = prev;
+        st->pool_next[prev] = PM_OBM_HDR(cls);
+        st->used_prev[cls] = prev;
     }
     return 0;
 }
@@ -272,9 +317,9 @@ static int read_body(reader *r, pm_obm *st)
         while (*s && *s != ' ' && *s != '\n' && nw < 31)
             word[nw++] = *s++;
         word[nw] = '\0';
-        int64_t x[4];
+        uint64_t x[4];
         if (strcmp(word, "maxarenas") == 0) {
-            if (!tok_int(&s, &x[0]) || x[0] < 0 || x[0] > (1 << 20)
+            if (tok_int(r, &s, &x[0]) <= 0 || x[0] > (1 << 20)
                 || x[0] % PM_OBM_INITIAL_ARENAS || st->maxarenas)
                 { rfail(r, "maxarenas: bad value"); goto out; }
             if (pm_obm_grow(st, (int32_t)x[0]) != 0)
@@ -289,15 +334,21 @@ static int read_body(reader *r, pm_obm *st)
             if (v == NULL)
                 { rfail(r, "out of memory"); goto out; }
         } else if (strcmp(word, "bits") == 0) {
-            if (!tok_int(&s, &x[0]) || x[0] != st->cfg.pointer_bits)
+            if (tok_int(r, &s, &x[0]) <= 0 || x[0] != st->cfg.pointer_bits)
                 { rfail(r, "bits: not the configuration in use"); goto out; }
         } else if (strcmp(word, "counters") == 0) {
+            int neg = 0;
             for (int i = 0; i < 4; i++)
-                if (!tok_int(&s, &x[i]))
+                if ((i < 3 ? tok_int(r, &s, &x[i])
+                           : tok_num(r, &s, &x[i], &neg)) <= 0)
                     { rfail(r, "counters: expected 4 numbers"); goto out; }
-            st->ntimes_arena_allocated = (uint64_t)x[0];
-            st->narenas_highwater = (uint64_t)x[2];
-            st->raw_allocated_blocks = x[3];
+            /* RAW_BLOCKS is signed (the writer prints an int64_t) */
+            if (x[3] > (uint64_t)INT64_MAX + (uint64_t)neg)
+                { rfail(r, "counters: RAW_BLOCKS out of range"); goto out; }
+            st->ntimes_arena_allocated = x[0];
+            st->narenas_highwater = x[2];
+            st->raw_allocated_blocks = neg && x[3]
+                ? -(int64_t)(x[3] - 1) - 1 : (int64_t)x[3];
         } else if (v == NULL && strcmp(word, "end") != 0) {
             rfail(r, "expected maxarenas first");
             goto out;
@@ -318,8 +369,8 @@ static int read_body(reader *r, pm_obm *st)
                 st->arena_next[v[i]] = i + 1 < n ? v[i + 1] : PM_OBM_NONE;
             }
         } else if (strcmp(word, "nfp2lasta") == 0) {
-            if (!tok_int(&s, &x[0]) || !tok_int(&s, &x[1]) || x[0] < 0
-                || x[0] > PM_OBM_MAX_POOLS || x[1] < 0 || x[1] >= st->maxarenas)
+            if (tok_int(r, &s, &x[0]) <= 0 || tok_int(r, &s, &x[1]) <= 0
+                || x[0] > PM_OBM_MAX_POOLS || x[1] >= (uint64_t)st->maxarenas)
                 { rfail(r, "nfp2lasta: bad entry"); goto out; }
             st->nfp2lasta[x[0]] = (int32_t)x[1];
         } else if (strcmp(word, "unused") == 0) {
@@ -361,6 +412,7 @@ int pm_obm_snapshot_read(pm_obm *st, FILE *in, char *err, size_t errlen)
     r.lineno = 0;
     r.err = err;
     r.errlen = errlen;
+    r.failed = 0;
     if (fgets(r.line, sizeof r.line, in) == NULL
         || strcmp(r.line, "pymalloc-snapshot 1\n") != 0) {
         r.lineno = 1;

@@ -40,10 +40,10 @@
 # (pm_flag, model/heap.h; spec/refcount.md).  Changing EACSL_FUNCTIONS
 # needs `rm build/eacsl/model_eacsl.c`.
 EACSL_DIR   := $(BUILD)/eacsl
-EACSL_SRCS  := model/heap.c model/gc.c model/refcount.c model/ops.c
+EACSL_SRCS  := model/heap.c model/gc.c model/gc_reach.c model/refcount.c model/ops.c
 EACSL_HELPERS   := pm_slot_get,pm_slot_put,pm_obj_kind,pm_is_gc,pm_is_tracked,pm_may_be_tracked,pm_traverse_item,pm_traverse_count,gc_list_init,gc_list_is_empty,gc_list_size,gc_list_merge
 EACSL_REFCOUNT  := pm_incref,pm_decref,pm_dealloc,pm_run_finalizer,free_object,dealloc_kind,pm_tp_clear
-EACSL_COLLECTOR := update_refs,subtract_refs,visit_reachable,move_unreachable,untrack_tuples,untrack_dicts,has_legacy_finalizer,move_legacy_finalizers,move_legacy_finalizer_reachable,clear_collecting,clear_unreachable
+EACSL_COLLECTOR := update_refs,subtract_refs,visit_reachable,scan_reachable,move_to_unreachable,move_unreachable,untrack_tuples,untrack_dicts,has_legacy_finalizer,move_legacy_finalizers,move_legacy_finalizer_reachable,clear_collecting,clear_unreachable
 EACSL_FUNCTIONS ?= $(EACSL_HELPERS),$(EACSL_REFCOUNT),$(EACSL_COLLECTOR)
 EACSL_FUZZ_CASES ?= 300
 EACSL_SHARE  = $(shell frama-c -print-share-path)/e-acsl

@@ -442,6 +442,141 @@ START_TEST(snapshot_round_trip)
 }
 END_TEST
 
+/* A snapshot that lists an arena's cached pools on several freepools
+ * lines is refused: the lines together may not name more pools than the
+ * arena has carved (each one used to push onto the arena's 64-entry
+ * fpstack, past its end for the last arena of the table). */
+START_TEST(snapshot_freepools_bounded)
+{
+    char text[4096];
+    size_t n = (size_t)snprintf(text, sizeof text,
+        "pymalloc-snapshot 1\nbits 64\nmaxarenas 16\n"
+        "counters 1 1 1 0\narena 15 0x10000000 64 0\n");
+    for (int rep = 0; rep < 2; rep++) {
+        n += (size_t)snprintf(text + n, sizeof text - n, "freepools 15");
+        for (int k = 0; k < 64; k++)
+            n += (size_t)snprintf(text + n, sizeof text - n, " %d", k);
+        n += (size_t)snprintf(text + n, sizeof text - n, "\n");
+    }
+    n += (size_t)snprintf(text + n, sizeof text - n, "usable\nunused\nend\n");
+    ck_assert_uint_lt(n, sizeof text);
+    pm_obm s2;
+    ck_assert_int_eq(pm_obm_init(&s2, &cfg), PM_OBM_OK);
+    FILE *f = fmemopen(text, n, "r");
+    ck_assert_int_ne(pm_obm_snapshot_read(&s2, f, why, sizeof why), 0);
+    ck_assert_ptr_nonnull(strstr(why, "line 7: freepools: bad pool"));
+    fclose(f);
+    pm_obm_destroy(&s2);
+}
+END_TEST
+
+/* Read TEXT into a fresh state: the reader's result, its message in why. */
+static int read_text(const char *text)
+{
+    pm_obm s2;
+    ck_assert_int_eq(pm_obm_init(&s2, &cfg), PM_OBM_OK);
+    why[0] = '\0';
+    FILE *f = fmemopen((void *)text, strlen(text), "r");
+    ck_assert_ptr_nonnull(f);
+    int ret = pm_obm_snapshot_read(&s2, f, why, sizeof why);
+    fclose(f);
+    pm_obm_destroy(&s2);
+    return ret;
+}
+
+/* Arena 0 of 16 at ADDR (0x10000000 is POOL_SIZE-aligned: 64 pools, pool
+ * 0 carved, 63 free; the others unused, head first) with pool 0 of class
+ * 0 (16 bytes): 1016 blocks of (16384 - 48) / 16 = 1021 carved, the last
+ * one free (pymalloc_alloc carves a block onto the empty free list), so
+ * COUNT 1015, NEXTOFFSET 48 + 1016 * 16 = 16304, MAXNEXTOFFSET 16384 - 16
+ * = 16368 (init_pool), free list 16288.  POOL is the pool line, COUNTERS
+ * the numbers of the counters line. */
+static const char *snap_with(const char *addr, const char *pool,
+                             const char *counters)
+{
+    static char text[1024];
+    int n = snprintf(text, sizeof text,
+        "pymalloc-snapshot 1\nbits 64\nmaxarenas 16\ncounters %s\n"
+        "arena 0 %s 1 63\nfreepools 0\n%s\nusable 0\nnfp2lasta 63 0\n"
+        "unused 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15\nused 0 0:0\nend\n",
+        counters, addr, pool);
+    ck_assert_int_lt(n, (int)sizeof text);
+    return text;
+}
+
+#define ADDR_OK     "0x10000000"
+#define POOL_OK     "pool 0 0 0 1015 16304 16368 16288"
+#define COUNTERS_OK "1 1 1 0"
+
+/* The reader checks each number's range before narrowing it to the
+ * model's fields (spec/obmalloc.md, "Snapshots"): values that used to
+ * wrap are refused, naming the field. */
+START_TEST(snapshot_ranges_valid)
+{
+    ck_assert_msg(read_text(snap_with(ADDR_OK, POOL_OK, COUNTERS_OK)) == 0,
+                  "%s", why);
+    /* RAW_BLOCKS is signed: the writer prints an int64_t */
+    ck_assert_msg(read_text(snap_with(ADDR_OK, POOL_OK, "1 1 1 -3")) == 0,
+                  "%s", why);
+    ck_assert_msg(read_text(snap_with(ADDR_OK, POOL_OK,
+                                      "1 1 1 -9223372036854775808")) == 0,
+                  "%s", why);
+}
+END_TEST
+
+START_TEST(snapshot_count_2p32)
+{
+    /* 2^32 + 1015: was read as (int32_t) 1015 */
+    ck_assert_int_ne(read_text(snap_with(ADDR_OK,
+        "pool 0 0 0 4294968311 16304 16368 16288", COUNTERS_OK)), 0);
+    ck_assert_str_eq(why, "line 7: pool: count out of range");
+    /* 2^32 + 5 for a pool with 5 blocks in use of 6 carved: was 5 */
+    ck_assert_int_ne(read_text(snap_with(ADDR_OK,
+        "pool 0 0 0 4294967301 144 16368 48", COUNTERS_OK)), 0);
+    ck_assert_str_eq(why, "line 7: pool: count out of range");
+}
+END_TEST
+
+START_TEST(snapshot_maxnextoffset_2p32)
+{
+    /* 2^32 + 16368: was read as (int32_t) 16368 */
+    ck_assert_int_ne(read_text(snap_with(ADDR_OK,
+        "pool 0 0 0 1015 16304 4294983664 16288", COUNTERS_OK)), 0);
+    ck_assert_str_eq(why, "line 7: pool: maxnextoffset out of range");
+}
+END_TEST
+
+START_TEST(snapshot_values_2p63)
+{
+    /* 2^63 + 1015: was read as a negative int64_t, then (int32_t) 1015 */
+    ck_assert_int_ne(read_text(snap_with(ADDR_OK,
+        "pool 0 0 0 9223372036854776823 16304 16368 16288", COUNTERS_OK)), 0);
+    ck_assert_str_eq(why, "line 7: pool: count out of range");
+    /* RAW_BLOCKS 2^63: was read as INT64_MIN */
+    ck_assert_int_ne(read_text(snap_with(ADDR_OK, POOL_OK,
+                                         "1 1 1 9223372036854775808")), 0);
+    ck_assert_str_eq(why, "line 4: counters: RAW_BLOCKS out of range");
+    /* 2^64 and more (strtoull's ERANGE): was read as -1 */
+    ck_assert_int_ne(read_text(snap_with(ADDR_OK, POOL_OK,
+                                         "1 1 1 18446744073709551616")), 0);
+    ck_assert_str_eq(why, "line 4: number out of range (2^64 or more)");
+    /* NTIMES_ALLOCATED -1: was read as 2^64 - 1 */
+    ck_assert_int_ne(read_text(snap_with(ADDR_OK, POOL_OK, "-1 1 1 0")), 0);
+    ck_assert_str_eq(why, "line 4: negative number");
+}
+END_TEST
+
+START_TEST(snapshot_first_pool_wraps)
+{
+    /* new_arena rounds the address up to POOL_SIZE: past 2^64 here (was
+     * refused only later, by pm_pymalloc_is_valid, after the wrap) */
+    ck_assert_int_ne(read_text(snap_with("0xfffffffffffff001", POOL_OK,
+                                         COUNTERS_OK)), 0);
+    ck_assert_str_eq(why,
+                     "line 5: arena: address too high (first pool past 2^64)");
+}
+END_TEST
+
 /* ----------------------------------------------------------- 32-bit */
 START_TEST(config32_layout)
 {
@@ -518,6 +653,12 @@ static Suite *suite(void)
     tcase_add_test(t, is_valid_catches_corruption);
     tcase_add_test(t, stats_format);
     tcase_add_test(t, snapshot_round_trip);
+    tcase_add_test(t, snapshot_freepools_bounded);
+    tcase_add_test(t, snapshot_ranges_valid);
+    tcase_add_test(t, snapshot_count_2p32);
+    tcase_add_test(t, snapshot_maxnextoffset_2p32);
+    tcase_add_test(t, snapshot_values_2p63);
+    tcase_add_test(t, snapshot_first_pool_wraps);
     tcase_add_test(t, config32_layout);
     tcase_add_test(t, random_ops_keep_invariants);
     suite_add_tcase(s, t);

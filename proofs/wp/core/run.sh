@@ -40,15 +40,15 @@ sed "s/^memlimit = .*/memlimit = ${WP_MEMLIMIT:-4000}/" build/why3.conf |
     cat - proofs/wp/core/why3-extra.conf >"$OUT/why3.conf"
 export WHY3CONFIG="$ROOT/$OUT/why3.conf"
 
-FILES=(model/heap.c model/gc.c model/refcount.c model/ops.c)
+FILES=(model/heap.c model/gc.c model/gc_reach.c model/refcount.c model/ops.c)
 # The annotated functions (the lemma functions are ghost functions of gc.c).
 BASE=(
     pm_slot_get pm_slot_put pm_obj_kind pm_is_gc pm_is_tracked pm_may_be_tracked
     pm_traverse_item pm_traverse_count
     gc_list_init gc_list_is_empty gc_list_append gc_list_remove gc_list_move
     gc_list_merge gc_list_size pm_track pm_untrack
-    lemma_occ_mono lemma_refs_mono lemma_refs_step lemma_refs_zero lemma_reach_outside
-    update_refs subtract_refs visit_reachable move_unreachable
+    lemma_occ_mono lemma_refs_mono lemma_refs_step lemma_refs_zero lemma_slot_edge lemma_item_edge lemma_reach_outside
+    update_refs subtract_refs visit_reachable scan_reachable move_to_unreachable move_unreachable
     untrack_tuples untrack_dicts has_legacy_finalizer move_legacy_finalizers
     move_legacy_finalizer_reachable clear_collecting clear_unreachable
 )
