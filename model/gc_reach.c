@@ -67,13 +67,31 @@
 
 /* visit_reachable: a collecting object reached from a scanned one gets
  * gc_refs 1 if it had 0; a tentatively unreachable one goes back to the
- * tail of YOUNG. */
+ * tail of YOUNG.  The postconditions before the behaviors state the frame
+ * of all three at once, in the form the callers' invariants need (the
+ * provers did not find it from the behaviors alone). */
+#define PM_VR_BACK(m, v) ((v) >= 0 && (m)->objs[v].collecting && (m)->objs[v].unreachable)
 /*@ requires PM_HEAP_OK(m) && PM_ACTIVE(m, young);
     requires PM_C_NULL <= v < m->nobjs;
     requires v >= 0 && m->objs[v].collecting && m->objs[v].unreachable
              ==> PM_NHEADS <= v && pm_glist[v] >= 0 && pm_glist[v] != young;
     assigns PM_LINKS(m), m->objs[..].unreachable, m->objs[..].gc_refs;
     ensures PM_HEAP_OK(m) && PM_KEEPS_ACTIVE(m);
+    ensures vr_list: \forall integer j; 0 <= j < PM_GHOST_CAP(m) && j != v ==>
+              pm_glist[j] == \old(pm_glist[j]);
+    ensures vr_young: \forall integer j; 0 <= j < PM_GHOST_CAP(m) && j != v
+              && \old(pm_glist[j]) == young ==> pm_gpos[j] == \old(pm_gpos[j]);
+    ensures vr_refs: \forall integer i; 0 <= i < PM_OBJ_CAP(m) && i != v ==>
+              m->objs[i].gc_refs == \old(m->objs[i].gc_refs)
+              && m->objs[i].unreachable == \old(m->objs[i].unreachable);
+    ensures vr_len: \forall integer g; 0 <= g < PM_NHEADS ==>
+              pm_glen[g] == \old(pm_glen[g])
+                + (\old(PM_VR_BACK(m, v)) ? (g == young ? 1 : 0)
+                                           - (g == \old(pm_glist[v]) ? 1 : 0) : 0);
+    ensures vr_back: \old(PM_VR_BACK(m, v)) ==>
+              pm_glist[v] == young && pm_gpos[v] == \old(pm_glen[young]) + 1;
+    ensures vr_stay: 0 <= v && !\old(PM_VR_BACK(m, v)) ==>
+              pm_glist[v] == \old(pm_glist[v]) && pm_gpos[v] == \old(pm_gpos[v]);
     behavior ignored:
       assumes v < 0 || !m->objs[v].collecting;
       assigns \nothing;
