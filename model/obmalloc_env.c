@@ -59,14 +59,19 @@ uint64_t pm_obm_arena_address(pm_obm *st)
       && 0 <= s.map_nkeys <= s.map_capkeys
       && \valid(s.map_keys + (0 .. s.map_capkeys - 1));
 */
-/*@ requires table: map_table_ok(pm_g);
-    requires \separated(pm_g.map_keys + (0 .. pm_g.map_capkeys - 1), &pm_g);
-    assigns pm_g.map_mid_count, pm_g.map_bot_count, pm_g.map_nkeys,
-            pm_g.map_keys[0 .. pm_g.map_capkeys - 1];
-    ensures table: map_table_ok(pm_g);
-    ensures grow: \old(pm_g.map_mid_count) <= pm_g.map_mid_count
+/* The contract of note_key, note_address and pm_obm_note_arena: the key
+ * table stays well formed and apart from the state, and the node counts
+ * only grow. */
+#define PM_MAP_NOTE_CONTRACT \
+    requires table: map_table_ok(pm_g); \
+    requires \separated(pm_g.map_keys + (0 .. pm_g.map_capkeys - 1), &pm_g); \
+    assigns pm_g.map_mid_count, pm_g.map_bot_count, pm_g.map_nkeys, \
+            pm_g.map_keys[0 .. pm_g.map_capkeys - 1]; \
+    ensures table: map_table_ok(pm_g); \
+    ensures grow: \old(pm_g.map_mid_count) <= pm_g.map_mid_count \
       && \old(pm_g.map_bot_count) <= pm_g.map_bot_count;
-*/
+
+/*@ PM_MAP_NOTE_CONTRACT */
 static void note_key(pm_obm *st, uint64_t key)
 {
     /*@ loop invariant 0 <= i <= pm_g.map_nkeys;
@@ -94,14 +99,7 @@ static void note_key(pm_obm *st, uint64_t key)
         S.map_bot_count++;
 }
 
-/*@ requires table: map_table_ok(pm_g);
-    requires \separated(pm_g.map_keys + (0 .. pm_g.map_capkeys - 1), &pm_g);
-    assigns pm_g.map_mid_count, pm_g.map_bot_count, pm_g.map_nkeys,
-            pm_g.map_keys[0 .. pm_g.map_capkeys - 1];
-    ensures table: map_table_ok(pm_g);
-    ensures grow: \old(pm_g.map_mid_count) <= pm_g.map_mid_count
-      && \old(pm_g.map_bot_count) <= pm_g.map_bot_count;
-*/
+/*@ PM_MAP_NOTE_CONTRACT */
 static void note_address(pm_obm *st, uint64_t addr)
 {
     unsigned arena_bits = ENV_BITS(st) == 64 ? 20 : 18;
@@ -113,14 +111,7 @@ static void note_address(pm_obm *st, uint64_t addr)
     note_key(st, addr >> mid_shift);
 }
 
-/*@ requires table: map_table_ok(pm_g);
-    requires \separated(pm_g.map_keys + (0 .. pm_g.map_capkeys - 1), &pm_g);
-    assigns pm_g.map_mid_count, pm_g.map_bot_count, pm_g.map_nkeys,
-            pm_g.map_keys[0 .. pm_g.map_capkeys - 1];
-    ensures table: map_table_ok(pm_g);
-    ensures grow: \old(pm_g.map_mid_count) <= pm_g.map_mid_count
-      && \old(pm_g.map_bot_count) <= pm_g.map_bot_count;
-*/
+/*@ PM_MAP_NOTE_CONTRACT */
 void pm_obm_note_arena(pm_obm *st, uint64_t address)
 {
     if (ENV_BITS(st) != 64)
