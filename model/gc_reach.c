@@ -71,6 +71,14 @@
  * of all three at once, in the form the callers' invariants need (the
  * provers did not find it from the behaviors alone). */
 #define PM_VR_BACK(m, v) ((v) >= 0 && (m)->objs[v].collecting && (m)->objs[v].unreachable)
+/* \old(pm_glist[v]) and \old(pm_gpos[v]): E-ACSL saves an \old term at
+ * entry even where the clause does not use it, and V may be negative; its
+ * build reads them only for V >= 0 (the value is unused otherwise). */
+#ifdef PM_EACSL
+# define PM_VR_OLD(t, v) \old((v) >= 0 ? t[v] : -1)
+#else
+# define PM_VR_OLD(t, v) \old(t[v])
+#endif
 /*@ requires PM_HEAP_OK(m) && PM_ACTIVE(m, young);
     requires PM_C_NULL <= v < m->nobjs;
     requires v >= 0 && m->objs[v].collecting && m->objs[v].unreachable
@@ -87,11 +95,11 @@
     ensures vr_len: \forall integer g; 0 <= g < PM_NHEADS ==>
               pm_glen[g] == \old(pm_glen[g])
                 + (\old(PM_VR_BACK(m, v)) ? (g == young ? 1 : 0)
-                                           - (g == \old(pm_glist[v]) ? 1 : 0) : 0);
+                                           - (g == PM_VR_OLD(pm_glist, v) ? 1 : 0) : 0);
     ensures vr_back: \old(PM_VR_BACK(m, v)) ==>
               pm_glist[v] == young && pm_gpos[v] == \old(pm_glen[young]) + 1;
     ensures vr_stay: 0 <= v && !\old(PM_VR_BACK(m, v)) ==>
-              pm_glist[v] == \old(pm_glist[v]) && pm_gpos[v] == \old(pm_gpos[v]);
+              pm_glist[v] == PM_VR_OLD(pm_glist, v) && pm_gpos[v] == PM_VR_OLD(pm_gpos, v);
     behavior ignored:
       assumes v < 0 || !m->objs[v].collecting;
       assigns \nothing;
@@ -186,9 +194,21 @@ static void scan_reachable(pm_model *m, int32_t o, int32_t young, int32_t unreac
     for (int32_t k = 0; k < n; k++) {
         int32_t v = pm_traverse_item(m, o, k);
         /*@ ghost lemma_item_edge(pre, o, k); */
+        /*@ assert o_same: m->objs[o].slot0 == pre.objs[o].slot0
+              && m->objs[o].nslots == pre.objs[o].nslots && m->objs[o].kind == pre.objs[o].kind; */
+        /*@ assert item_same: m->slots[PM_TITEM(m, o, k)] == pre.slots[PM_TITEM(m, o, k)]; */
         /*@ assert v_pre: v == pre.slots[PM_TITEM_OF(pre.objs[o], k)]; */
         /*@ assert v_reach: 0 <= v && m->objs[v].collecting ==> pm_reach(pre, young, v); */
+        /*@ assert v_state: PM_NHEADS <= v < m->nobjs && PM_IN_PRE(pre, young, v) ==>
+              m->objs[v].gc_refs > 0 || (m->objs[v].collecting && m->objs[v].gc_refs >= 0); */
+        /*@ assert v_back_zero: PM_VR_BACK(m, v) ==> m->objs[v].gc_refs == 0; */
         visit_reachable(m, v, young);
+        /*@ assert kept_obj: \forall integer x; 0 <= x < m->nobjs && x != v ==>
+              m->objs[x].gc_refs == \at(m->objs[x].gc_refs, LoopCurrent)
+              && m->objs[x].collecting == \at(m->objs[x].collecting, LoopCurrent)
+              && m->objs[x].unreachable == \at(m->objs[x].unreachable, LoopCurrent)
+              && pm_glist[x] == \at(pm_glist[x], LoopCurrent); */
+        /*@ assert v_marked: PM_MARKED(m, pre, v, young); */
         /*@ assert kept: \forall integer x; PM_MEMBER(m, x, young) ==>
               (\at(pm_glist[x], LoopCurrent) == young
                && pm_gpos[x] == \at(pm_gpos[x], LoopCurrent))
