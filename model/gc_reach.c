@@ -68,16 +68,19 @@
 /* visit_reachable: a collecting object reached from a scanned one gets
  * gc_refs 1 if it had 0; a tentatively unreachable one goes back to the
  * tail of YOUNG.  The postconditions before the behaviors state the frame
- * of all three at once, in the form the callers' invariants need (the
- * provers did not find it from the behaviors alone). */
+ * of all three at once, and V's new flags and gc_refs, in the form the
+ * caller's invariant needs (the provers did not find it from the
+ * behaviors and assigns clauses alone). */
 #define PM_VR_BACK(m, v) ((v) >= 0 && (m)->objs[v].collecting && (m)->objs[v].unreachable)
 /* \old(pm_glist[v]) and \old(pm_gpos[v]): E-ACSL saves an \old term at
  * entry even where the clause does not use it, and V may be negative; its
  * build reads them only for V >= 0 (the value is unused otherwise). */
 #ifdef PM_EACSL
 # define PM_VR_OLD(t, v) \old((v) >= 0 ? t[v] : -1)
+# define PM_VR_OLDF(m, v, f) \old((v) >= 0 ? (m)->objs[v].f : 0)
 #else
 # define PM_VR_OLD(t, v) \old(t[v])
+# define PM_VR_OLDF(m, v, f) \old((m)->objs[v].f)
 #endif
 /*@ requires PM_HEAP_OK(m) && PM_ACTIVE(m, young);
     requires PM_C_NULL <= v < m->nobjs;
@@ -100,6 +103,14 @@
               pm_glist[v] == young && pm_gpos[v] == \old(pm_glen[young]) + 1;
     ensures vr_stay: 0 <= v && !\old(PM_VR_BACK(m, v)) ==>
               pm_glist[v] == PM_VR_OLD(pm_glist, v) && pm_gpos[v] == PM_VR_OLD(pm_gpos, v);
+    ensures vr_coll: \forall integer i; 0 <= i < PM_OBJ_CAP(m) ==>
+              m->objs[i].collecting == \old(m->objs[i].collecting);
+    ensures vr_unr: 0 <= v ==> (m->objs[v].unreachable <==>
+              PM_VR_OLDF(m, v, unreachable) && !PM_VR_OLDF(m, v, collecting));
+    ensures vr_mark: 0 <= v ==> m->objs[v].gc_refs ==
+              (PM_VR_OLDF(m, v, collecting)
+               && (PM_VR_OLDF(m, v, unreachable) || PM_VR_OLDF(m, v, gc_refs) == 0)
+               ? 1 : PM_VR_OLDF(m, v, gc_refs));
     behavior ignored:
       assumes v < 0 || !m->objs[v].collecting;
       assigns \nothing;
@@ -186,8 +197,8 @@ static void scan_reachable(pm_model *m, int32_t o, int32_t young, int32_t unreac
         loop invariant unreach: PM_MU_UNREACH(m, unreachable);
         loop invariant len: pm_glen[young] + pm_glen[unreachable] == len0;
         loop invariant grows: \at(pm_glen[young], Pre) <= pm_glen[young];
-        loop invariant visited: \forall integer i; PM_VISITED_AT(m, o, k, i) ==>
-          PM_MARKED(m, pre, m->slots[i], young);
+        loop invariant visited: \forall integer i; PM_VISITED_OF(pre.objs[o], k, i) ==>
+          PM_MARKED(m, pre, pre.slots[i], young);
         loop assigns k, PM_LINKS(m), m->objs[..].gc_refs, m->objs[..].unreachable;
         loop variant n - k;
     */
@@ -202,6 +213,7 @@ static void scan_reachable(pm_model *m, int32_t o, int32_t young, int32_t unreac
         /*@ assert v_state: PM_NHEADS <= v < m->nobjs && PM_IN_PRE(pre, young, v) ==>
               m->objs[v].gc_refs > 0 || (m->objs[v].collecting && m->objs[v].gc_refs >= 0); */
         /*@ assert v_back_zero: PM_VR_BACK(m, v) ==> m->objs[v].gc_refs == 0; */
+        /*@ ghost int32_t r0 = v >= 0 ? m->objs[v].gc_refs : 0; */
         visit_reachable(m, v, young);
         /*@ assert kept_obj: \forall integer x; 0 <= x < m->nobjs && x != v ==>
               m->objs[x].gc_refs == \at(m->objs[x].gc_refs, LoopCurrent)
@@ -213,9 +225,22 @@ static void scan_reachable(pm_model *m, int32_t o, int32_t young, int32_t unreac
               (\at(pm_glist[x], LoopCurrent) == young
                && pm_gpos[x] == \at(pm_gpos[x], LoopCurrent))
               || (x == v && m->objs[x].collecting && pm_gpos[x] > pm_gpos[o]); */
+        /*@ assert v_grow: 0 <= v ==> m->objs[v].gc_refs >= r0; */
+        /* (pre.slots[i] == v rather than i == the item's index: the
+         * provers instantiate a quantifier at a term slots[i] of the goal,
+         * and one whose body is all arithmetic has no such term.) */
+        /*@ assert step: \forall integer i; PM_VISITED_OF(pre.objs[o], k + 1, i) ==>
+              PM_VISITED_OF(pre.objs[o], k, i) || pre.slots[i] == v; */
         /*@ assert refs_grow: \forall integer x; 0 <= x < m->nobjs ==>
               m->objs[x].gc_refs >= \at(m->objs[x].gc_refs, LoopCurrent); */
+        /*@ assert scanned_at: \forall integer x; PM_MEMBER(m, x, young) && pm_gpos[x] < pm_gpos[o] ==>
+              \at(pm_glist[x], LoopCurrent) == young && \at(x < m->nobjs, LoopCurrent)
+              && \at(pm_gpos[x], LoopCurrent) < \at(pm_gpos[o], LoopCurrent); */
+        /*@ assert scanned_old: \forall integer x; PM_MEMBER(m, x, young) && pm_gpos[x] < pm_gpos[o] ==>
+              \at(PM_DONE(m, pre, x, young), LoopCurrent); */
     }
+    /*@ assert all_visited: \forall integer i; pre.objs[o].slot0 <= i
+          < pre.objs[o].slot0 + pre.objs[o].nslots ==> PM_MARKED(m, pre, pre.slots[i], young); */
     m->objs[o].collecting = false;
 }
 
@@ -261,6 +286,11 @@ static void move_to_unreachable(pm_model *m, int32_t o, int32_t young, int32_t u
     /*@ assert behind: \forall integer x; PM_MEMBER(m, x, young) && pm_gpos[x] >= \at(pm_gpos[o], Pre)
           ==> \at(pm_glist[x], Pre) == young && \at(pm_gpos[x], Pre) == pm_gpos[x] + 1; */
     m->objs[o].unreachable = true;
+    /*@ assert kept_flags: \forall integer x; 0 <= x < m->nobjs ==>
+          m->objs[x].gc_refs == \at(m->objs[x].gc_refs, Pre)
+          && m->objs[x].collecting == \at(m->objs[x].collecting, Pre); */
+    /*@ assert scanned_pre: \forall integer x; PM_MEMBER(m, x, young) && pm_gpos[x] < \at(pm_gpos[o], Pre)
+          ==> \at(PM_DONE(m, pre, x, young), Pre); */
 }
 
 /* Scan YOUNG in order; objects with gc_refs 0 move to UNREACHABLE unless a

@@ -20,7 +20,10 @@
 # clone), WP_CACHE_DIR (default proofs/wp/core/cache; an empty directory
 # measures a cold run), WP_FUNCTIONS (a comma-separated subset of the
 # functions below), WP_PROP (passed to -wp-prop: property names or
-# @categories, e.g. @invariant, to rerun part of a function).  Each run works in its own build/wp-core/run-PID
+# @categories, e.g. @invariant, to rerun part of a function; WP then
+# leaves out what the other properties need, so a goal's text, and its
+# cache key, differ from those of a run without it: a restricted run
+# does not fill the cache for make proofs, spec/gc.md).  Each run works in its own build/wp-core/run-PID
 # directory (two runs at once do not mix their logs); the last log is
 # copied to build/wp-core/wp.log.
 set -u -o pipefail
