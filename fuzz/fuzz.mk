@@ -38,8 +38,9 @@ fuzz-campaign: $(FUZZ_MODEL) $(SETUP_STAMP)
 
 # ---- pymalloc differential smoke (fuzz/cpython/pymalloc_diff.py; part of
 # `make test`): PYMALLOC_DIFF_SEEDS random batches against the pymalloc of
-# every native 3.11, 3.12 and 3.13 interpreter of $(INTERPRETERS), each
-# checked call by call and snapshot by snapshot.  Larger campaigns:
+# every native 3.11, 3.12 and 3.13 interpreter of $(PYMALLOC_INTERPRETERS)
+# (the system's 3.11 in the build that keeps its symbol table, setup.sh step
+# 6), each checked call by call and snapshot by snapshot.  Larger campaigns:
 # `make pymalloc-diff-campaign PYMALLOC_DIFF_SEEDS=100000` (2 jobs each).
 PYMALLOC_DIFF_SEEDS ?= 300
 PYMALLOC_DIFF_FIRST ?= 1
@@ -51,10 +52,10 @@ pymalloc-diff-smoke pymalloc-diff-campaign: $(SETUP_STAMP)
 	  case $$ver in 3.11.*|3.12.*|3.13.*) ;; *) continue ;; esac; \
 	  rc=0; $$py fuzz/cpython/pymalloc_diff.py --seeds $(PYMALLOC_DIFF_SEEDS) \
 	    --first $(PYMALLOC_DIFF_FIRST) --jobs $(PYMALLOC_DIFF_JOBS) \
-	    --build $(BUILD)/pymalloc_probe || rc=$$?; \
+	    --build $(BUILD)/pymalloc_probe/$$ver || rc=$$?; \
 	  case $$rc in 0) n=$$((n + 1)) ;; 3) echo "pymalloc-diff: $$ver skipped" ;; \
 	    *) exit $$rc ;; esac; \
-	done < $(INTERPRETERS); \
+	done < $(PYMALLOC_INTERPRETERS); \
 	test $$n -gt 0 || { echo "pymalloc-diff: no native 3.11-3.13 interpreter could be probed" >&2; exit 1; }
 pymalloc-diff-campaign: PYMALLOC_DIFF_JOBS = 2
 TEST_TARGETS += pymalloc-diff-smoke

@@ -47,7 +47,8 @@ def die(msg):
 def elf_symbols(path, wanted):
     """st_value of each wanted symbol in the ELF64 file PATH.  Local
     (static) symbols are taken from the group that follows the STT_FILE
-    symbol 'obmalloc.c'."""
+    symbol of obmalloc: 'obmalloc.c' in a build from source, 'obmalloc.o'
+    when the interpreter was linked from Debian's libpython3.11.a."""
     with open(path, "rb") as f:
         data = f.read()
     if data[:4] != b"\x7fELF" or data[4] != 2:
@@ -71,7 +72,8 @@ def elf_symbols(path, wanted):
         name = strs[name_off:strs.index(b"\0", name_off)].decode()
         kind, bind = info & 0xF, info >> 4
         if kind == 4:                                     # STT_FILE
-            in_obmalloc = name == "obmalloc.c"
+            in_obmalloc = os.path.basename(name) in ("obmalloc.c",
+                                                     "obmalloc.o")
             continue
         if name in wanted and (bind != 0 or in_obmalloc) and value:
             found.setdefault(name, value)

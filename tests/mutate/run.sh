@@ -17,7 +17,10 @@
 #   fuzz         fuzz/fuzz.py, MUTATE_FUZZ_CASES cases (default 300) of the
 #                model built from the mutant against python3
 #   pymalloc     fuzz/cpython/pymalloc_diff.py, MUTATE_PYMALLOC_SEEDS
-#                batches (default 40) against python3's own pymalloc
+#                batches (default 40) against the pymalloc of the first
+#                3.11-3.13 interpreter of build/pymalloc-interpreters.txt
+#                (make setup; the system 3.11 with its symbol table) or,
+#                without that list, python3's
 #   bmc          the CBMC harnesses (proofs/bmc/run.sh, without coverage):
 #                last, as the dearest (about 15 minutes of two cores)
 # Frama-C/WP is not among them: one WP run of the model takes longer than
@@ -36,6 +39,9 @@ faults=$here/faults.txt
 work=$root/build/mutate
 tree=$work/tree
 PY=${PYTHON:-$(command -v python3 || echo /usr/bin/python3)}
+PMPY=$(awk '$1 ~ /^3[.]1[123][.]/ { print $2; exit }' \
+       "$root/build/pymalloc-interpreters.txt" 2>/dev/null)
+PMPY=${PMPY:-$PY}
 CHECKS=${MUTATE_CHECKS:-unit conformance fuzz pymalloc bmc}
 JOBS=${MUTATE_JOBS:-2}
 
@@ -142,7 +148,7 @@ check() {
     pymalloc)
       # pymalloc_diff.py: 1 when a batch disagrees ("seed N: DISAGREE"), 2 or
       # 3 on an error
-      (cd "$tree" && timeout 900 "$PY" fuzz/cpython/pymalloc_diff.py \
+      (cd "$tree" && timeout 900 "$PMPY" fuzz/cpython/pymalloc_diff.py \
         --seeds "${MUTATE_PYMALLOC_SEEDS:-40}" --first 1 --build build/pymalloc_probe) \
         >"$work/check.out" 2>&1; rc=$?
       cat "$work/check.out" >>"$log"

@@ -11,6 +11,9 @@ WHY3CONFIG_FILE := $(BUILD)/why3.conf
 CBMC            := $(BUILD)/cbmc/bin/cbmc
 PYODIDE_DIR     := fuzz/pyodide
 INTERPRETERS    := $(BUILD)/interpreters.txt
+# the same list with the system 3.11 linked again with its symbols
+# (setup.sh, step 6), for the pymalloc differential check
+PYMALLOC_INTERPRETERS := $(BUILD)/pymalloc-interpreters.txt
 
 SETUP_INPUTS := tests/setup/setup.sh tests/setup/debian-packages.txt \
                 proofs/bmc/install-cbmc.sh \

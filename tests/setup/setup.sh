@@ -96,3 +96,43 @@ for cand in "$py" /usr/bin/python3 "$pyenv"/versions/3.1[2-9].*/bin/python3; do
 done
 awk '!seen[$2]++' "$build/interpreters.txt.tmp" >"$build/interpreters.txt"
 rm -f "$build/interpreters.txt.tmp"
+
+# 6. A CPython 3.11 with a symbol table, for the pymalloc differential check
+# (fuzz/cpython/pymalloc_diff.py reads pymalloc's static tables of 3.11 by
+# name).  Debian ships /usr/bin/python3.11 stripped, but python3-dev
+# (libpython3.11-dev) ships the objects it is linked from: python.o and
+# libpython3.11.a.  Linked again here the way CPython's Makefile links the
+# interpreter, with the options its own sysconfig records, they give the
+# same interpreter (the same 3.11.2 code, a non-PIE executable like
+# /usr/bin/python3.11) with its symbols kept.  No other tool builds it.
+# $build/pymalloc-interpreters.txt is interpreters.txt with this build in
+# place of the stripped system interpreter.
+sys311=/usr/bin/python3.11
+symtab=$build/cpython-symtab/python3.11
+if [ -x "$sys311" ]; then
+  libpl=$("$sys311" -c 'import sysconfig; print(sysconfig.get_config_var("LIBPL"))')
+  if [ ! -x "$symtab" ] || [ "$symtab" -ot "$libpl/libpython3.11.a" ]; then
+    [ -f "$libpl/python.o" ] && [ -f "$libpl/libpython3.11.a" ] ||
+      die "$libpl has no python.o or libpython3.11.a (package libpython3.11-dev)"
+    read -r -a link < <("$sys311" -c 'import sysconfig as s
+print(" ".join(s.get_config_var(k) or "" for k in
+               ("LINKFORSHARED", "LOCALMODLIBS", "LIBS", "SYSLIBS")))')
+    mkdir -p "$build/cpython-symtab"
+    cc -no-pie -o "$symtab.tmp" "$libpl/python.o" \
+       -Wl,--whole-archive "$libpl/libpython3.11.a" -Wl,--no-whole-archive \
+       "${link[@]}" || die "cannot link $symtab from $libpl"
+    mv -f "$symtab.tmp" "$symtab"
+    say "linked $symtab from $libpl (python.o, libpython3.11.a)"
+  fi
+  [ "$("$symtab" -c 'import sys; print(sys.version.split()[0])')" = \
+    "$("$sys311" -c 'import sys; print(sys.version.split()[0])')" ] ||
+    die "$symtab does not run as $sys311 does"
+fi
+sysreal=$(readlink -f "$sys311" 2>/dev/null || true)
+while read -r ver path; do
+  if [ -x "$symtab" ] && [ "$(readlink -f "$path")" = "$sysreal" ]; then
+    echo "$ver $symtab"
+  else
+    echo "$ver $path"
+  fi
+done <"$build/interpreters.txt" >"$build/pymalloc-interpreters.txt"

@@ -4,17 +4,26 @@
 # with Frama-C/WP, and print a table: function, goals, proven, provers,
 # seconds (prover time, the cached time for cached goals), and a total.
 #
-# One Frama-C run covers every annotated function (the list below); the
-# static inline helpers of heap.h get a copy per file that includes it,
-# and each copy is proved.  Exit status: 0 when every goal is proven and
+# Every annotated function (the list below) is proved; the static inline
+# helpers of heap.h get a copy per file that includes it, and each copy is
+# proved.  Exit status: 0 when every goal is proven and
 # WP reports no memory-model hypothesis other than `\valid(m)` for the
 # model pointer of the by-reference model (inserted into the contracts and
 # checked at every call by -wp-check-memory-model); 1 otherwise; 2 when
 # Frama-C fails.
 #
+# Functions whose proof is recorded for this very input (proofs/wp/record.sh,
+# proofs/wp/records/collector.txt) are not given to WP again: their rows come
+# from the record, marked "rec".  The others are proved by WP_JOBS Frama-C
+# runs at once (default 2), the functions shared out by their goal counts:
+# Frama-C's own work per goal (building, printing and hashing each prover's
+# task, cached or not) runs on one core per process.
+#
 # Environment: WP_TIMEOUT (seconds per goal and prover, default 60: room
 # for a loaded 2-core machine; cached verdicts do not depend on it),
-# WP_PAR (default 2), WP_MEMLIMIT (MB per prover run, default 4000),
+# WP_PAR (prover processes per Frama-C run, default 3: z3, cvc4 and
+# cvc4-fsq start on a goal at once, spec/gc.md), WP_JOBS (Frama-C runs at
+# once, default 2), WP_RECORD (0: ignore the record), WP_MEMLIMIT (MB per prover run, default 4000),
 # WP_CACHE (update, default; replay: use the cache and
 # prove what it lacks without writing it, as `make test` does on a clean
 # clone), WP_CACHE_DIR (default proofs/wp/core/cache; an empty directory
@@ -24,8 +33,8 @@
 # leaves out what the other properties need, so a goal's text, and its
 # cache key, differ from those of a run without it: a restricted run
 # does not fill the cache for make proofs, spec/gc.md).  Each run works in its own build/wp-core/run-PID
-# directory (two runs at once do not mix their logs); the last log is
-# copied to build/wp-core/wp.log.
+# directory (two runs at once do not mix their logs); the last logs are
+# copied to build/wp-core/ (wp-1.log, wp-2.log, ...).
 set -u -o pipefail
 ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
 cd "$ROOT" || exit 2
@@ -36,6 +45,7 @@ CACHE=${WP_CACHE_DIR:-$ROOT/proofs/wp/core/cache}
 OUT=build/wp-core/run-$$
 rm -rf "$OUT"
 mkdir -p "$OUT" "$CACHE"
+rm -f build/wp-core/wp-*.log
 trap 'cp -f "$ROOT/$OUT"/*.log "$ROOT/build/wp-core/" 2>/dev/null; rm -rf "$ROOT/$OUT"' EXIT
 # Why3's memory limit per prover run (MB; build/why3.conf says 1000): the
 # invariant goals of move_unreachable need more (Z3 "out of memory").
@@ -73,6 +83,24 @@ for b in "${BASE[@]}"; do
         { echo "run.sh: error: no function $b in ${FILES[*]}" >&2; exit 2; }
 done
 
+# The proof record: the key of this program and of the options that decide
+# the goals (spec/gc.md, "Proof status"); the functions it already holds.
+. "$ROOT/proofs/wp/record.sh"
+RECORD=$ROOT/proofs/wp/records/collector.txt
+WP_GOAL_OPTS=(-warn-unsigned-overflow -warn-unsigned-downcast -warn-signed-downcast
+              -wp-rte -wp-model Typed+ref -wp-check-memory-model -wp-split)
+KEY=$(wp_record_key "$OUT/all.c" -DPM_PROOF "${WP_GOAL_OPTS[@]}")
+: >"$OUT/recorded.txt"
+TODO=()
+for f in $FUNCS; do
+    rec=$(wp_record_row "$RECORD" "$KEY" "$f")
+    if [ -n "$rec" ]; then
+        printf '%s\t%s\n' "$f" "$rec" >>"$OUT/recorded.txt"
+    else
+        TODO+=("$f")
+    fi
+done
+
 # The file that defines each function (heap.h for the static inline
 # helpers, whose copies are numbered _0, _1, ...).
 for b in "${BASE[@]}"; do
@@ -80,27 +108,55 @@ for b in "${BASE[@]}"; do
     echo "$b ${f:-?}"
 done >"$OUT/files.txt"
 
-LOG="$OUT/wp.log"
-t0=$(date +%s)
-"${FRAMA[@]}" "${FILES[@]}" \
-    -wp -wp-rte -wp-model Typed+ref -wp-check-memory-model \
-    -wp-prover z3,cvc4,cvc4-fsq -wp-split \
-    -wp-par "${WP_PAR:-2}" -wp-timeout "${WP_TIMEOUT:-60}" \
-    -wp-cache "${WP_CACHE:-update}" -wp-cache-dir "$CACHE" \
-    -wp-fct "$(echo $FUNCS | tr ' ' ',')" ${WP_PROP:+-wp-prop "$WP_PROP"} >"$LOG" 2>&1
-rc=$?
-t1=$(date +%s)
-if [ $rc -ne 0 ] || ! grep -q '^\[wp\] Proved goals:' "$LOG"; then
-    echo "run.sh: error: frama-c failed (see build/wp-core/wp.log)" >&2
-    grep -v '^\[wp\] \[' "$LOG" | sed -n '1,30p' >&2
-    exit 2
+# Share the functions out among WP_JOBS groups, largest first, each to the
+# group with the fewest goals so far; a function's goal count is taken from
+# any line of the record (of any key), 50 when it has none.
+JOBS=${WP_JOBS:-2}
+[ ${#TODO[@]} -lt "$JOBS" ] && JOBS=${#TODO[@]}
+if [ ${#TODO[@]} -gt 0 ]; then
+    for f in "${TODO[@]}"; do
+        n=$( ( [ -f "$RECORD" ] && awk -v f="$f" '!/^#/ && $2 == f { print $6; exit }' "$RECORD" ) || true)
+        echo "${n:-50} $f"
+    done | sort -rn | awk -v j="$JOBS" '
+        { g = 0; for (i = 1; i < j; i++) if (load[i] < load[g]) g = i
+          load[g] += $1; fn[g] = fn[g] (fn[g] == "" ? "" : ",") $2 }
+        END { for (i = 0; i < j; i++) print fn[i] }' >"$OUT/groups.txt"
 fi
+
+t0=$(date +%s)
+pids=() i=0
+while read -r group; do
+    i=$((i + 1))
+    "${FRAMA[@]}" "${FILES[@]}" \
+        -wp -wp-rte -wp-model Typed+ref -wp-check-memory-model \
+        -wp-prover z3,cvc4,cvc4-fsq -wp-split \
+        -wp-par "${WP_PAR:-3}" -wp-timeout "${WP_TIMEOUT:-60}" \
+        -wp-cache "${WP_CACHE:-update}" -wp-cache-dir "$CACHE" \
+        -wp-fct "$group" ${WP_PROP:+-wp-prop "$WP_PROP"} >"$OUT/wp-$i.log" 2>&1 &
+    pids+=($!)
+done < <([ ${#TODO[@]} -gt 0 ] && cat "$OUT/groups.txt")
+rc=0
+for p in "${pids[@]}"; do wait "$p" || rc=$?; done
+t1=$(date +%s)
+for ((k = 1; k <= i; k++)); do
+    if [ $rc -ne 0 ] || ! grep -q '^\[wp\] Proved goals:' "$OUT/wp-$k.log"; then
+        echo "run.sh: error: frama-c failed (see build/wp-core/wp-$k.log)" >&2
+        grep -v '^\[wp\] \[' "$OUT/wp-$k.log" | sed -n '1,30p' >&2
+        exit 2
+    fi
+done
+LOG="$OUT/wp.log"
+cat /dev/null "$OUT"/wp-*.log >"$LOG" 2>/dev/null
 
 # One line per goal: "[wp] [PROVER] Goal typed_ref_FN_PROP : Valid (...)",
 # or "[wp] [Failed] Goal ..." followed by the provers' verdicts.
-python3 - "$LOG" "$OUT/files.txt" $FUNCS <<'EOF'
+python3 - "$LOG" "$OUT/files.txt" "$OUT/recorded.txt" "$OUT/proved.txt" $FUNCS <<'EOF'
 import re, sys
-log, ftab, funcs = sys.argv[1], sys.argv[2], sys.argv[3:]
+log, ftab, recfile, provedfile, funcs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
+recorded = {}
+for l in open(recfile):
+    f, rest = l.rstrip('\n').split('\t', 1)
+    recorded[f] = rest.split(' ', 1)        # date, row
 fileof = dict(l.split() for l in open(ftab) if len(l.split()) == 2)
 def where(f):
     return fileof.get(re.sub(r'_[0-9]+$', '', f), fileof.get(f, '?'))
@@ -116,7 +172,8 @@ summary = None
 for line in open(log):
     s = re.match(r'\[wp\] Proved goals:\s*([0-9]+)\s*/\s*([0-9]+)', line)
     if s:
-        summary = (int(s.group(1)), int(s.group(2)))
+        summary = (summary[0] + int(s.group(1)), summary[1] + int(s.group(2))) if summary \
+            else (int(s.group(1)), int(s.group(2)))
     m = re.match(r'\[wp\] \[([^\]]+)\] Goal typed_ref_(\S+) : (\S+)(.*)', line)
     if not m:
         # a goal no prover proved: "[wp] [Failed] Goal NAME" (verdicts follow)
@@ -139,16 +196,29 @@ for line in open(log):
 names = sorted(rows, key=lambda f: (where(f), f))
 print('%-17s %-34s %6s %7s  %-22s %8s' % ('file', 'function', 'goals', 'proven', 'provers', 'seconds'))
 tg = tp = 0; tt = 0.0
+proved = open(provedfile, 'w')
 for f in names:
+    if f in recorded:
+        date, row = recorded[f]
+        g, p = (int(x) for x in row.split()[2:4])
+        tg += g; tp += p
+        print('%s  rec %s' % (row, date))
+        continue
     g, p, t, pv = rows[f]
     tg += g; tp += p; tt += t
-    print('%-17s %-34s %6d %7d  %-22s %8.1f%s' % (where(f), f, g, p, ','.join(sorted(pv)), t,
-                                          '' if g == p else '   <- UNPROVEN'))
+    row = '%-17s %-34s %6d %7d  %-22s %8.1f' % (where(f), f, g, p, ','.join(sorted(pv)), t)
+    print(row + ('' if g == p else '   <- UNPROVEN'))
     if g != p or g == 0:
         bad = 1
+    else:
+        proved.write('%s\t%s\n' % (f, row))
+proved.close()
 print('%-52s %6d %7d  %-22s %8.1f' % ('TOTAL (collector model)', tg, tp, '', tt))
+if recorded:
+    print('(%d functions marked rec: proved for this very input on the date shown, '
+          'proofs/wp/records/collector.txt; WP_RECORD=0 proves them again)' % len(recorded))
 # WP's own count must agree: every goal proved, none missed by the table.
-if summary is None or summary[0] != summary[1]:
+if len(recorded) < len(funcs) and (summary is None or summary[0] != summary[1]):
     print('run.sh: WP reports %s goals proved' % ('%d / %d' % summary if summary else 'no count of'),
           file=sys.stderr)
     bad = 1
@@ -160,7 +230,7 @@ grep -A3 '^\[wp\] \[Failed\]\|^\[wp\] \[Unknown\]\|^\[wp\] \[Timeout\]' "$LOG" |
 
 # WP warnings: only the by-reference model's \valid(m) hypotheses, which
 # -wp-check-memory-model turns into checked preconditions, are accepted.
-python3 - "$LOG" <<'EOF' || bad=1
+python3 - "$LOG" <<'EOF'
 import re, sys
 text = open(sys.argv[1]).read()
 bad = False
@@ -175,4 +245,13 @@ for w in re.split(r'\n(?=\[)', text):
     bad = True
 sys.exit(1 if bad else 0)
 EOF
+if [ $? -ne 0 ]; then
+    bad=1
+else
+    # record the functions whose every goal was proven (record.sh: only
+    # with WP_CACHE=update and without WP_PROP)
+    while IFS=$'\t' read -r f row; do
+        wp_record_put "$RECORD" "$KEY" "$f" "$row"
+    done <"$OUT/proved.txt"
+fi
 exit $bad
