@@ -8,11 +8,14 @@
 # with nothing changed would still take half an hour.  The record skips WP
 # for a function whose proof is already known for the very same input:
 #
-#   key  = SHA-256 of the program as Frama-C prints it after preprocessing
-#          (code and every ACSL annotation, spec/acsl/ included), the
-#          options that decide which goals WP makes (RTE, memory model,
-#          splitting, the -D of the configuration), and the versions of
-#          Frama-C, Why3, Z3 and CVC4;
+#   key  = SHA-256 of the function's name, the options that decide which
+#          goals WP makes (RTE, memory model, splitting, the -D of the
+#          configuration), the versions of Frama-C, Why3, Z3 and CVC4, and
+#          the program as Frama-C prints it after preprocessing (code and
+#          every ACSL annotation, spec/acsl/ included) with the bodies of
+#          the other functions that have a contract left out: WP's goals
+#          for a function read its own code, its callees' contracts and the
+#          global logic, not the code of contracted callees (fnkeys.py);
 #   row  = the runner's table row of a run in which every goal of the
 #          function was proven and WP gave no warning that the runner
 #          rejects, a run of the whole function (never with WP_PROP).
@@ -20,25 +23,33 @@
 # A record has one line per function, "KEY FUNCTION DATE ROW", from the
 # last complete proof of it.  A function whose line carries the current key
 # is not given to WP again: its row is printed from the record, marked
-# "rec".  Any change to the program, an ACSL file, an option or a tool
-# changes the key, and every function is proved again (with the cache); a
-# line of an older key only tells the runner how many goals to expect.
+# "rec".  A change to a function's code changes its own key; a change to a
+# contract, an ACSL file, an option or a tool changes every key, and every
+# function is proved again (with the cache).  A line of an older key only
+# tells the runner how many goals to expect.
 # Only a run with WP_CACHE=update and without WP_PROP writes the record.
 # WP_RECORD=0 ignores the record (proves everything; the record is still
 # written).
 
-# wp_record_key PRINTED_PROGRAM OPTION...: the key, on stdout.
-wp_record_key() {
-    local prog=$1
-    shift
-    {
-        printf 'option %s\n' "$@"
+# wp_record_keys PRINTED_PROGRAM OUT OPTION... -- FUNCTION...: the key of
+# each FUNCTION, "FUNCTION KEY" lines in the file OUT.
+wp_record_keys() {
+    local prog=$1 out=$2 common
+    shift 2
+    common=$(
+        while [ $# -gt 0 ] && [ "$1" != -- ]; do printf 'option %s\n' "$1"; shift; done
         frama-c -version
         why3 --version
         z3 --version
         cvc4 --version | head -1
-        cat "$prog"
-    } 2>&1 | sha256sum | cut -d' ' -f1
+    )
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do shift; done
+    shift
+    python3 "$(dirname "${BASH_SOURCE[0]}")/fnkeys.py" "$prog" "$common" "$@" >"$out"
+}
+# wp_record_key KEYS FUNCTION: FUNCTION's key from wp_record_keys' file.
+wp_record_key() {
+    awk -v f="$2" '$1 == f { print $2; exit }' "$1"
 }
 
 # wp_record_row FILE KEY FUNCTION: "DATE ROW", FUNCTION's record under KEY

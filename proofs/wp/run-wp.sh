@@ -117,15 +117,17 @@ provers_of() {
 FILES=("$@")
 
 # The proof record (proofs/wp/record.sh): one file per set of files and
-# configuration; the key covers the program as Frama-C prints it and the
-# options that decide the goals (not the timeout, parallelism or cache).
+# configuration; a function's key covers its code, the program's contracts
+# and logic as Frama-C prints them, and the options that decide the goals
+# (not the timeout, parallelism or cache).
 . "$ROOT/proofs/wp/record.sh"
 if [ $# -eq 1 ]; then set_name=$(basename "$1" .c); else set_name=allocator; fi
 RECORD=$ROOT/proofs/wp/records/$set_name-$BITS.txt
 frama-c "${WP_OPTS[@]:0:5}" "$@" -print -ocode "$LOGDIR/program.c" >"$LOGDIR/print.log" 2>&1 ||
     { echo "run-wp.sh: error: frama-c cannot parse $* (see $LOGDIR/print.log)" >&2; exit 2; }
-KEY=$(wp_record_key "$LOGDIR/program.c" "-DPM_PROOF -DPM_PROOF_BITS=$BITS" "${WP_OPTS[@]:2:8}" \
-      -wp-split -wp-literals)
+wp_record_keys "$LOGDIR/program.c" "$LOGDIR/keys.txt" "-DPM_PROOF -DPM_PROOF_BITS=$BITS" \
+    "${WP_OPTS[@]:2:8}" -wp-split -wp-literals -- "(lemmas)" $FUNCS ||
+    { echo "run-wp.sh: error: cannot compute the record's keys" >&2; exit 2; }
 nrec=0
 
 printf '%-26s %-28s %7s %7s  %-14s %9s\n' file function goals proven provers seconds
@@ -134,7 +136,7 @@ total_goals=0 total_proven=0 total_time=0 bad=0
 # them as hypotheses and do not prove them) come first, as "(lemmas)".
 [ -n "${WP_FUNCTIONS:-}" ] || FUNCS="(lemmas) $FUNCS"
 for fn in $FUNCS; do
-    rec=$(wp_record_row "$RECORD" "$KEY" "$fn")
+    rec=$(wp_record_row "$RECORD" "$(wp_record_key "$LOGDIR/keys.txt" "$fn")" "$fn")
     if [ -n "$rec" ]; then
         row=${rec#* }
         echo "$row  rec ${rec%% *}"
@@ -178,7 +180,7 @@ for fn in $FUNCS; do
     if ! warnings_ok "$log"; then
         bad=1
     elif [ "$proven" -eq "$goals" ]; then
-        wp_record_put "$RECORD" "$KEY" "$fn" "$row"
+        wp_record_put "$RECORD" "$(wp_record_key "$LOGDIR/keys.txt" "$fn")" "$fn" "$row"
     fi
 done
 printf '%-55s %7d %7d  %-14s %9.1f\n' "TOTAL ($BITS-bit)" "$total_goals" "$total_proven" "" "$total_time"

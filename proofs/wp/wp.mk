@@ -16,11 +16,12 @@
 # the collector proofs.
 #
 # The proof record (proofs/wp/records/, proofs/wp/record.sh): a function
-# whose every goal was proven for the very same input (the program as
-# Frama-C prints it, spec/acsl/ included, the options that decide the goals,
-# the tool versions) is not given to WP again, and its row is printed from
-# the record, marked "rec": WP's cache alone still costs Frama-C about half
-# a second a goal.  WP_RECORD=0 proves everything again.
+# whose every goal was proven for the very same input (its own code, the
+# program's contracts and logic as Frama-C prints them, spec/acsl/ included,
+# the options that decide the goals, the tool versions) is not given to WP
+# again, and its row is printed from the record, marked "rec": WP's cache
+# alone still costs Frama-C about half a second a goal.  WP_RECORD=0 proves
+# everything again.
 #
 # WP_FUNCTIONS and WP_PROP (the runners' subsets of functions and
 # properties) are for a developer's rerun of a few goals, through the

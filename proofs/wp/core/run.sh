@@ -83,17 +83,18 @@ for b in "${BASE[@]}"; do
         { echo "run.sh: error: no function $b in ${FILES[*]}" >&2; exit 2; }
 done
 
-# The proof record: the key of this program and of the options that decide
-# the goals (spec/gc.md, "Proof status"); the functions it already holds.
+# The proof record: each function's key, from this program and the options
+# that decide the goals (record.sh); the functions it already holds.
 . "$ROOT/proofs/wp/record.sh"
 RECORD=$ROOT/proofs/wp/records/collector.txt
 WP_GOAL_OPTS=(-warn-unsigned-overflow -warn-unsigned-downcast -warn-signed-downcast
               -wp-rte -wp-model Typed+ref -wp-check-memory-model -wp-split)
-KEY=$(wp_record_key "$OUT/all.c" -DPM_PROOF "${WP_GOAL_OPTS[@]}")
+wp_record_keys "$OUT/all.c" "$OUT/keys.txt" -DPM_PROOF "${WP_GOAL_OPTS[@]}" -- $FUNCS ||
+    { echo "run.sh: error: cannot compute the record's keys" >&2; exit 2; }
 : >"$OUT/recorded.txt"
 TODO=()
 for f in $FUNCS; do
-    rec=$(wp_record_row "$RECORD" "$KEY" "$f")
+    rec=$(wp_record_row "$RECORD" "$(wp_record_key "$OUT/keys.txt" "$f")" "$f")
     if [ -n "$rec" ]; then
         printf '%s\t%s\n' "$f" "$rec" >>"$OUT/recorded.txt"
     else
@@ -251,7 +252,7 @@ else
     # record the functions whose every goal was proven (record.sh: only
     # with WP_CACHE=update and without WP_PROP)
     while IFS=$'\t' read -r f row; do
-        wp_record_put "$RECORD" "$KEY" "$f" "$row"
+        wp_record_put "$RECORD" "$(wp_record_key "$OUT/keys.txt" "$f")" "$f" "$row"
     done <"$OUT/proved.txt"
 fi
 exit $bad
