@@ -252,6 +252,8 @@ static void untrack_tuples(pm_model *m, int32_t head)
     /*@ loop invariant PM_HEAP_OK(m) && PM_ACTIVE(m, head);
         loop invariant o == head || PM_MEMBER(m, o, head);
         loop invariant PM_UNTRACK_FRAME(m);
+        loop invariant keep_act: \forall integer h; 0 <= h < PM_NHEADS
+          && \at(m->objs[h].gc_next, Pre) >= 0 ==> m->objs[h].gc_next >= 0;
         loop invariant \forall integer x; PM_NHEADS <= x < m->nobjs ==>
               (\at(pm_glist[x], Pre) == head ==> pm_glist[x] == head
                   || (pm_glist[x] == -1 && PM_UNTRACKABLE_TUPLE(m, x)))
@@ -297,6 +299,8 @@ static void untrack_dicts(pm_model *m, int32_t head)
     /*@ loop invariant PM_HEAP_OK(m) && PM_ACTIVE(m, head);
         loop invariant o == head || PM_MEMBER(m, o, head);
         loop invariant PM_UNTRACK_FRAME(m);
+        loop invariant keep_act: \forall integer h; 0 <= h < PM_NHEADS
+          && \at(m->objs[h].gc_next, Pre) >= 0 ==> m->objs[h].gc_next >= 0;
         loop invariant \forall integer x; PM_NHEADS <= x < m->nobjs ==>
               (\at(pm_glist[x], Pre) == head ==> pm_glist[x] == head
                   || (pm_glist[x] == -1 && PM_UNTRACKABLE_DICT(m, x)))
@@ -353,6 +357,8 @@ static void move_legacy_finalizers(pm_model *m, int32_t unreachable, int32_t fin
     /*@ loop invariant PM_HEAP_OK(m) && PM_ACTIVE(m, unreachable) && PM_ACTIVE(m, finalizers);
         loop invariant o == unreachable || PM_MEMBER(m, o, unreachable);
         loop invariant PM_UNTRACK_FRAME(m);
+        loop invariant keep_act: \forall integer h; 0 <= h < PM_NHEADS
+          && \at(m->objs[h].gc_next, Pre) >= 0 ==> m->objs[h].gc_next >= 0;
         loop invariant \forall integer x; PM_NHEADS <= x < m->nobjs ==>
           (\at(pm_glist[x], Pre) == unreachable ==>
              (pm_glist[x] == unreachable && pm_gpos[x] >= PM_SCAN(m, o, unreachable)
